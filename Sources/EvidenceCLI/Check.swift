@@ -1,0 +1,31 @@
+import ArgumentParser
+import EvidenceKit
+
+/// `evpack check`: evaluate and print the summary; writes nothing.
+struct Check: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a snapshot and print the summary; writes nothing.",
+        discussion: """
+            Prints one line per check family (id, ready/total, decision) and the production \
+            decision. --format json prints the object of SPEC §1 with every check's status and \
+            detail and every packet with its checksum.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The BFGScenarioSnapshot.v1 JSON file.", valueName: "snapshot"))
+    var snapshot: String
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @OptionGroup var evaluation: EvaluationOptions
+
+    func run() async throws {
+        let result = try CheckAction(snapshotPath: snapshot, asOf: evaluation.asOfInstant).perform()
+        switch format {
+        case .text: print(CheckReport.text(result), terminator: "")
+        case .json: print(JSONWriter.pretty(CheckReport.json(result)), terminator: "")
+        }
+        try evaluation.enforce(result.production)
+    }
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An input the tool cannot work with: exit 2, nothing written.
+public enum InputError: Error, CustomStringConvertible, Sendable {
+    case cannotRead(path: String, reason: String)
+    case invalidSnapshot(SnapshotError)
+    case invalidOption(name: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotRead(let path, let reason): return "\(path): cannot read: \(reason)"
+        case .invalidSnapshot(let error): return error.description
+        case .invalidOption(let name, let message): return "\(name): \(message)"
+        }
+    }
+}
+
+/// Reading whole input files.
+public enum InputFile {
+    /// The bytes of a file; a clear error when it is missing, a folder or unreadable.
+    public static func read(_ path: String) throws(InputError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .cannotRead(path: path, reason: "not a regular file") }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .cannotRead(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { bytes.removeSubrange(offset...); break }
+            offset += n
+        }
+        return bytes
+    }
+
+    /// Reads and validates a snapshot file.
+    public static func snapshot(_ path: String) throws(InputError) -> (snapshot: Snapshot, bytes: [UInt8]) {
+        let bytes = try read(path)
+        do {
+            return (try SnapshotReader.read(bytes, file: path), bytes)
+        } catch {
+            throw .invalidSnapshot(error)
+        }
+    }
+}

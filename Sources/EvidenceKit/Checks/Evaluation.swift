@@ -1,0 +1,72 @@
+/// The production go/no-go and the decision that blocks it.
+public struct ProductionDecision: Sendable, Equatable {
+    public var isGo: Bool
+    /// The first blocking family decision, nil when GO.
+    public var blocking: String?
+    /// The family whose decision blocks, nil when GO.
+    public var blockingFamily: FamilyID?
+
+    public var decision: String { isGo ? "GO" : "NO-GO" }
+
+    /// The families whose decision can block production, in the order they are consulted.
+    public static let blockingOrder: [FamilyID] = [
+        .release, .rollback, .preflight, .runbook, .cutover, .wiring, .operations, .integration,
+    ]
+
+    /// GO when every family is complete; otherwise the first blocking decision (SPEC §3).
+    public init(families: [FamilyResult]) {
+        if families.allSatisfy(\.isComplete) {
+            self.isGo = true
+            return
+        }
+        self.isGo = false
+        let byID = Dictionary(uniqueKeysWithValues: families.map { ($0.id, $0) })
+        for id in Self.blockingOrder {
+            guard let family = byID[id], let decision = family.decision else { continue }
+            if decision != family.successDecision {
+                self.blocking = decision
+                self.blockingFamily = id
+                return
+            }
+        }
+        // Every decision is a success but some family without one is incomplete.
+        let incomplete = families.first { !$0.isComplete }!
+        self.blocking = "BLOCKED_PENDING_" + incomplete.id.rawValue.uppercased()
+        self.blockingFamily = incomplete.id
+    }
+
+    /// "Production NO-GO — BLOCKED_PENDING_DRY_RUN" or "Production GO".
+    public var summary: String {
+        isGo ? "Production GO" : "Production NO-GO — \(blocking ?? "")"
+    }
+}
+
+/// Everything the checks concluded about one snapshot at one as-of.
+public struct Evaluation: Sendable {
+    public var snapshot: Snapshot
+    public var asOf: Instant
+    /// Family results in evaluation order.
+    public var families: [FamilyResult]
+    public var production: ProductionDecision
+
+    public func family(_ id: FamilyID) -> FamilyResult? { families.first { $0.id == id } }
+
+    /// Packets in the order families produce them.
+    public var packets: [Packet] { families.compactMap(\.packet) }
+}
+
+/// Runs the registry over a snapshot.
+public enum Evaluator {
+    public static func evaluate(_ snapshot: Snapshot, asOf: Instant? = nil, registry: [any CheckFamily] = Registry.families) -> Evaluation {
+        let asOf = asOf ?? snapshot.capturedAt
+        var context = EvaluationContext(snapshot: snapshot, asOf: asOf)
+        var families: [FamilyResult] = []
+        for family in registry {
+            let result = family.evaluate(context)
+            precondition(result.id == family.id, "family \(family.id) returned a result for \(result.id)")
+            context.record(result)
+            families.append(result)
+        }
+        return Evaluation(snapshot: snapshot, asOf: asOf, families: families, production: ProductionDecision(families: families))
+    }
+}

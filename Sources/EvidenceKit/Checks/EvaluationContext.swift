@@ -1,0 +1,69 @@
+/// What a family sees while it is evaluated: the snapshot, the options and the families
+/// evaluated before it.
+public struct EvaluationContext: Sendable {
+    public let snapshot: Snapshot
+    public let asOf: Instant
+    /// Results of the families evaluated so far, by id.
+    public private(set) var results: [FamilyID: FamilyResult] = [:]
+    /// Connection evidence made against this payload; nil when absent or stale.
+    public let freshConnection: ConnectionEvidence?
+    /// Dry-run evidence made against this payload; nil when absent or stale.
+    public let freshDryRun: DryRunEvidence?
+
+    public init(snapshot: Snapshot, asOf: Instant) {
+        self.snapshot = snapshot
+        self.asOf = asOf
+        let checksum = snapshot.payloadChecksum
+        self.freshConnection = snapshot.connection.flatMap { $0.binding.matches(checksum) ? $0 : nil }
+        self.freshDryRun = snapshot.dryRun.flatMap { $0.binding.matches(checksum) ? $0 : nil }
+    }
+
+    mutating func record(_ result: FamilyResult) {
+        results[result.id] = result
+    }
+
+    /// The result of a family evaluated earlier; asking for a later one is a registry bug.
+    public func result(_ id: FamilyID) -> FamilyResult {
+        guard let result = results[id] else {
+            preconditionFailure("family \(id.rawValue) is read before it is evaluated; fix the order in Registry.swift")
+        }
+        return result
+    }
+
+    public func ready(_ id: FamilyID) -> Int { result(id).ready }
+    public func isComplete(_ id: FamilyID) -> Bool { result(id).isComplete }
+    public func decision(_ id: FamilyID) -> String { result(id).decision ?? "" }
+    public func isReady(_ family: FamilyID, _ check: String) -> Bool { result(family).check(check)?.isReady ?? false }
+
+    /// Why evidence does not count: not recorded, or recorded for another payload.
+    static func absence(of binding: EvidenceBinding?, what: String) -> String {
+        guard let binding else { return "no \(what) evidence recorded" }
+        return "stale: recorded for \(binding.shortDescription)"
+    }
+
+    /// The detail every connection check shows while there is no fresh evidence.
+    public var connectionAbsence: String { Self.absence(of: snapshot.connection?.binding, what: "connection") }
+    /// The detail every dry-run check shows while there is no fresh evidence.
+    public var dryRunAbsence: String { Self.absence(of: snapshot.dryRun?.binding, what: "dry-run") }
+
+    /// Whether a dry-run step passed with a transcript, on fresh evidence.
+    public func dryRunStepReady(_ step: DryRunStep) -> Bool {
+        freshDryRun?.steps[step]?.isReady ?? false
+    }
+
+    /// Accepted rehearsals among `keys`.
+    public func acceptedRehearsals(_ keys: [RehearsalKey]) -> Int {
+        keys.filter { snapshot.rehearsals[$0]?.isAccepted ?? false }.count
+    }
+
+    /// The rule of preflight `rbac_claims` and runbook `actor_claims`: at least one actor,
+    /// every actor with a role and a permission.
+    public var actorClaimsReady: Bool {
+        !snapshot.actors.isEmpty && snapshot.actors.allSatisfy { $0.role != nil && !$0.permissions.isEmpty }
+    }
+
+    public var actorClaimsDetail: String {
+        let complete = snapshot.actors.filter { $0.role != nil && !$0.permissions.isEmpty }.count
+        return "\(complete)/\(snapshot.actors.count) actors with a role and a permission"
+    }
+}

@@ -1,0 +1,3 @@
+import EvidenceCLI
+
+await EvidenceCommand.runAndExit()
