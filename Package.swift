@@ -30,14 +30,18 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "EvidenceKitTests",
-            dependencies: ["EvidenceKit"],
+            dependencies: ["EvidenceKit", "TestSupport"],
             exclude: ["Golden"]
         ),
         .testTarget(
             name: "EvidenceCLITests",
-            dependencies: ["EvidenceKit"]
+            dependencies: ["EvidenceKit", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
