@@ -44,10 +44,14 @@ public struct ProductionDecision: Sendable, Equatable {
 /// Everything the checks concluded about one snapshot at one as-of.
 public struct Evaluation: Sendable {
     public var snapshot: Snapshot
-    public var asOf: Instant
+    public var options: RunOptions
     /// Family results in evaluation order.
     public var families: [FamilyResult]
     public var production: ProductionDecision
+    /// What the records showed; nil when the operations family did not run.
+    public var operations: OperationsSummary?
+
+    public var asOf: Instant { options.asOf }
 
     public func family(_ id: FamilyID) -> FamilyResult? { families.first { $0.id == id } }
 
@@ -58,7 +62,11 @@ public struct Evaluation: Sendable {
 /// Runs the registry over a snapshot.
 public enum Evaluator {
     public static func evaluate(_ snapshot: Snapshot, asOf: Instant? = nil, registry: [any CheckFamily] = Registry.families) -> Evaluation {
-        let asOf = asOf ?? snapshot.capturedAt
+        evaluate(snapshot, options: RunOptions(asOf: asOf ?? snapshot.capturedAt), registry: registry)
+    }
+
+    public static func evaluate(_ snapshot: Snapshot, options: RunOptions, registry: [any CheckFamily] = Registry.families) -> Evaluation {
+        let asOf = options.asOf
         var context = EvaluationContext(snapshot: snapshot, asOf: asOf)
         var families: [FamilyResult] = []
         for family in registry {
@@ -67,6 +75,6 @@ public enum Evaluator {
             context.record(result)
             families.append(result)
         }
-        return Evaluation(snapshot: snapshot, asOf: asOf, families: families, production: ProductionDecision(families: families))
+        return Evaluation(snapshot: snapshot, options: options, families: families, production: ProductionDecision(families: families))
     }
 }
