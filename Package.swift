@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "evpack", targets: ["evpack"]),
+        .executable(name: "evpack-gen", targets: ["EvidenceGen"]),
         .library(name: "EvidenceKit", targets: ["EvidenceKit"]),
     ],
     dependencies: [
@@ -18,6 +19,10 @@ let package = Package(
         .executableTarget(
             name: "evpack",
             dependencies: ["EvidenceCLI"]
+        ),
+        .executableTarget(
+            name: "EvidenceGen",
+            path: "Sources/EvidenceGen"
         ),
         .target(
             name: "EvidenceCLI",
@@ -33,6 +38,7 @@ let package = Package(
                 "CLibXML2",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),

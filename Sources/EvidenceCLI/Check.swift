@@ -6,9 +6,10 @@ struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a snapshot and print the summary; writes nothing.",
         discussion: """
-            Prints one line per check family (id, ready/total, decision) and the production \
-            decision. --format json prints the object of SPEC §1 with every check's status and \
-            detail and every packet with its checksum.
+            Prints one line per check family (id, ready/total, decision), an operations section \
+            from the records, and the production decision. --format json prints the object of \
+            SPEC §1 with every check's status and detail, the record counts, the operations \
+            summary and every packet with its checksum.
             """
     )
 
@@ -21,7 +22,12 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var evaluation: EvaluationOptions
 
     func run() async throws {
-        let result = try CheckAction(snapshotPath: snapshot, asOf: evaluation.asOfInstant).perform()
+        let bar = ProgressBar(label: "records")
+        let prepared = try CheckAction(snapshotPath: snapshot, inputs: evaluation.inputs).perform { done, total in
+            bar.update(done: done, total: total)
+        }
+        bar.finish()
+        let result = prepared.evaluation
         switch format {
         case .text: print(CheckReport.text(result), terminator: "")
         case .json: print(JSONWriter.pretty(CheckReport.json(result)), terminator: "")

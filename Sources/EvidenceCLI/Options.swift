@@ -1,6 +1,8 @@
 import ArgumentParser
 import EvidenceKit
 
+extension RunOptions.Window: ExpressibleByArgument {}
+
 /// How a command prints its result.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
@@ -17,13 +19,50 @@ struct EvaluationOptions: ParsableArguments {
     @Flag(name: .customLong("require-go"), help: "Exit with status 3 when the production decision is NO-GO.")
     var requireGo = false
 
+    @Option(name: .customLong("records"), help: ArgumentHelp(
+        "Audit/telemetry records (JSON Lines or CSV); repeat for several files.",
+        discussion: "They go through a temporary ledger that is removed afterwards. Without records the operations checks cannot pass.",
+        valueName: "file"))
+    var records: [String] = []
+
+    @Option(help: ArgumentHelp("Read records from a persistent ledger made by `evpack ingest` (instead of --records).", valueName: "db"))
+    var ledger: String?
+
+    @Option(help: ArgumentHelp("The operations window ending at as-of: 1h, 24h or 7d.", valueName: "window"))
+    var window: RunOptions.Window = .day
+
+    @Option(help: ArgumentHelp("A JSON file of deploy policies ({\"stage\": rules, \"demo\": rules, \"prod\": rules}) overriding the defaults.", valueName: "file"))
+    var policy: String?
+
+    @Option(name: .customLong("stuck-queued-minutes"), help: ArgumentHelp("A queued run without a start is stuck after this many minutes.", valueName: "minutes"))
+    var stuckQueuedMinutes = 30
+
+    @Option(name: .customLong("stuck-running-minutes"), help: ArgumentHelp("A running run is stuck this many minutes after its start.", valueName: "minutes"))
+    var stuckRunningMinutes = 120
+
+    @OptionGroup var recordFiles: RecordFileOptions
+
     func validate() throws {
         if let asOf, Instant(rfc3339: asOf) == nil {
             throw ValidationError("--as-of '\(asOf)' is not an RFC 3339 time with 'T' and an offset, e.g. 2026-11-20T09:00:00Z")
         }
+        if stuckQueuedMinutes < 1 || stuckRunningMinutes < 1 {
+            throw ValidationError("--stuck-queued-minutes and --stuck-running-minutes must be at least 1")
+        }
+        if !records.isEmpty, ledger != nil {
+            throw ValidationError("use --records (a temporary ledger) or --ledger DB, not both; `evpack ingest FILE --ledger DB` adds records to a ledger")
+        }
     }
 
     var asOfInstant: Instant? { asOf.flatMap { Instant(rfc3339: $0) } }
+
+    /// The evaluation inputs these options describe.
+    var inputs: EvaluationInputs {
+        EvaluationInputs(
+            asOf: asOfInstant, window: window, stuckQueuedMinutes: stuckQueuedMinutes, stuckRunningMinutes: stuckRunningMinutes,
+            policyPath: policy, records: recordFiles.sources(records), ledgerPath: ledger, strict: recordFiles.strict
+        )
+    }
 
     /// Throws `NoGo` when `--require-go` is set and the decision is NO-GO.
     func enforce(_ production: ProductionDecision) throws {

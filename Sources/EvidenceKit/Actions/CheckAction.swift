@@ -1,16 +1,14 @@
-/// `evpack check`: evaluate a snapshot and report, writing nothing.
+/// `evpack check`: evaluate a snapshot (and its records) and report, writing nothing.
 public struct CheckAction: Sendable {
     public var snapshotPath: String
-    /// The as-of instant; the snapshot's `captured_at` when nil.
-    public var asOf: Instant?
+    public var inputs: EvaluationInputs
 
-    public init(snapshotPath: String, asOf: Instant? = nil) {
+    public init(snapshotPath: String, inputs: EvaluationInputs = EvaluationInputs()) {
         self.snapshotPath = snapshotPath
-        self.asOf = asOf
+        self.inputs = inputs
     }
 
-    public func perform() throws(InputError) -> Evaluation {
-        let (snapshot, _) = try InputFile.snapshot(snapshotPath)
-        return Evaluator.evaluate(snapshot, asOf: asOf)
+    public func perform(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(InputError) -> PreparedEvaluation {
+        try EvaluationPipeline.run(snapshotPath: snapshotPath, inputs: inputs, progress: progress)
     }
 }

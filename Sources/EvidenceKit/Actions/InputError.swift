@@ -5,16 +5,18 @@ import Darwin
 #endif
 
 /// An input the tool cannot work with: exit 2, nothing written.
-public enum InputError: Error, CustomStringConvertible, Sendable {
+public indirect enum InputError: Error, CustomStringConvertible, Sendable {
     case cannotRead(path: String, reason: String)
     case invalidSnapshot(SnapshotError)
     case invalidOption(name: String, message: String)
+    case records(IngestError)
 
     public var description: String {
         switch self {
         case .cannotRead(let path, let reason): return "\(path): cannot read: \(reason)"
         case .invalidSnapshot(let error): return error.description
         case .invalidOption(let name, let message): return "\(name): \(message)"
+        case .records(let error): return error.description
         }
     }
 }
@@ -41,6 +43,11 @@ public enum InputFile {
             offset += n
         }
         return bytes
+    }
+
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Reads and validates a snapshot file.

@@ -48,7 +48,7 @@ public struct Evaluation: Sendable {
     /// Family results in evaluation order.
     public var families: [FamilyResult]
     public var production: ProductionDecision
-    /// What the records showed; nil when the operations family did not run.
+    /// What the records showed (empty counts when there were none).
     public var operations: OperationsSummary?
 
     public var asOf: Instant { options.asOf }
@@ -65,9 +65,10 @@ public enum Evaluator {
         evaluate(snapshot, options: RunOptions(asOf: asOf ?? snapshot.capturedAt), registry: registry)
     }
 
-    public static func evaluate(_ snapshot: Snapshot, options: RunOptions, registry: [any CheckFamily] = Registry.families) -> Evaluation {
-        let asOf = options.asOf
-        var context = EvaluationContext(snapshot: snapshot, asOf: asOf)
+    public static func evaluate(
+        _ snapshot: Snapshot, options: RunOptions, operations: OperationsFindings? = nil, registry: [any CheckFamily] = Registry.families
+    ) -> Evaluation {
+        var context = EvaluationContext(snapshot: snapshot, options: options, operations: operations)
         var families: [FamilyResult] = []
         for family in registry {
             let result = family.evaluate(context)
@@ -75,6 +76,9 @@ public enum Evaluator {
             context.record(result)
             families.append(result)
         }
-        return Evaluation(snapshot: snapshot, options: options, families: families, production: ProductionDecision(families: families))
+        return Evaluation(
+            snapshot: snapshot, options: options, families: families, production: ProductionDecision(families: families),
+            operations: context.operations.summary
+        )
     }
 }

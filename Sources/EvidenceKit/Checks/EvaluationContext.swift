@@ -2,7 +2,10 @@
 /// evaluated before it.
 public struct EvaluationContext: Sendable {
     public let snapshot: Snapshot
-    public let asOf: Instant
+    public let options: RunOptions
+    /// What the records say (all empty when there are none).
+    public let operations: OperationsFindings
+    public var asOf: Instant { options.asOf }
     /// Results of the families evaluated so far, by id.
     public private(set) var results: [FamilyID: FamilyResult] = [:]
     /// Connection evidence made against this payload; nil when absent or stale.
@@ -10,9 +13,10 @@ public struct EvaluationContext: Sendable {
     /// Dry-run evidence made against this payload; nil when absent or stale.
     public let freshDryRun: DryRunEvidence?
 
-    public init(snapshot: Snapshot, asOf: Instant) {
+    public init(snapshot: Snapshot, options: RunOptions, operations: OperationsFindings? = nil) {
         self.snapshot = snapshot
-        self.asOf = asOf
+        self.options = options
+        self.operations = operations ?? .empty(snapshot: snapshot, options: options)
         let checksum = snapshot.payloadChecksum
         self.freshConnection = snapshot.connection.flatMap { $0.binding.matches(checksum) ? $0 : nil }
         self.freshDryRun = snapshot.dryRun.flatMap { $0.binding.matches(checksum) ? $0 : nil }

@@ -13,6 +13,7 @@ public enum Registry {
         RunbookFamily(),
         CutoverFamily(),
         WiringFamily(),
+        OperationsFamily(),
         IntegrationFamily(),
         RehearsalsFamily(),
     ]

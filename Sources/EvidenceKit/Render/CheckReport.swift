@@ -38,7 +38,81 @@ public enum CheckReport {
                 "decision": .string(production.decision),
                 "blocking": production.blocking.map(JSONValue.string) ?? .null,
             ])),
+            "records": records(evaluation.operations?.counts ?? IngestCounts()),
+            "operations": evaluation.operations.map(operations) ?? .null,
             "packets": .object(packets),
+        ]))
+    }
+
+    static func records(_ counts: IngestCounts) -> JSONValue {
+        var accepted = JSONObject()
+        for kind in RecordKind.allCases { accepted[kind.rawValue] = .number(Double(counts.accepted[kind] ?? 0)) }
+        return .object(JSONObject([
+            "accepted": .object(accepted),
+            "rejected": .number(Double(counts.rejected)),
+            "duplicates_skipped": .number(Double(counts.duplicatesSkipped)),
+            "expired": .number(Double(counts.expired)),
+        ]))
+    }
+
+    static func operations(_ o: OperationsSummary) -> JSONValue {
+        func number(_ n: Int) -> JSONValue { .number(Double(n)) }
+        func time(_ t: Instant?) -> JSONValue { t.map { .string($0.rfc3339) } ?? .null }
+        func counts(_ list: [OperationsSummary.Count]) -> JSONValue {
+            .array(list.map { .object(JSONObject(["label": .string($0.label), "count": number($0.value)])) })
+        }
+        func runs(_ list: Bounded<RunSummary>) -> JSONValue {
+            .object(JSONObject([
+                "total": number(list.total),
+                "items": .array(list.items.map { run in
+                    .object(JSONObject([
+                        "id": .string(run.id), "type": .string(run.type), "status": .string(run.status),
+                        "outcome": run.outcome.map(JSONValue.string) ?? .null, "workspace_id": .string(run.workspaceID),
+                        "created_at": time(run.createdAt), "started_at": time(run.startedAt), "completed_at": time(run.completedAt),
+                        "note": .string(run.note),
+                    ]))
+                }),
+            ]))
+        }
+        return .object(JSONObject([
+            "window": .string(o.window),
+            "window_start": time(o.windowStart),
+            "window_end": time(o.windowEnd),
+            "stuck_runs": runs(o.stuckRuns),
+            "failed_runs": runs(o.failedRuns),
+            "runs_by_outcome": counts(o.runsByOutcome),
+            "records_per_day": counts(o.recordsPerDay),
+            "active_controls": .array(o.activeControls.map { control in
+                .object(JSONObject([
+                    "id": .string(control.id), "control_key": .string(control.controlKey), "scope": .string(control.scope),
+                    "workspace_id": control.workspaceID.map(JSONValue.string) ?? .null, "actor_id": .string(control.actorID),
+                    "activated_at": time(control.activatedAt), "expires_at": time(control.expiresAt), "reason": .string(control.reason),
+                ]))
+            }),
+            "deploy_findings": .object(JSONObject([
+                "total": number(o.deployFindings.total),
+                "items": .array(o.deployFindings.items.map { finding in
+                    .object(JSONObject([
+                        "job_id": .string(finding.jobID), "project": .string(finding.project), "environment": .string(finding.environment),
+                        "rule": .string(finding.rule), "message": .string(finding.message),
+                    ]))
+                }),
+            ])),
+            "health": .array(o.health.map { health in
+                .object(JSONObject([
+                    "workspace": .string(health.workspace), "level": .string(health.level.rawValue),
+                    "reasons": .array(health.reasons.map(JSONValue.string)),
+                ]))
+            }),
+            "telemetry": .array(o.telemetry.map { family in
+                .object(JSONObject(["family": .string(family.family), "events": number(family.events), "workspaces": number(family.workspaces)]))
+            }),
+            "rejects": .array(o.rejects.map { reject in
+                .object(JSONObject([
+                    "file": .string(reject.file), "line": number(reject.line),
+                    "kind": reject.kind.map { .string($0.rawValue) } ?? .null, "reason": .string(reject.reason),
+                ]))
+            }),
         ]))
     }
 
@@ -58,9 +132,42 @@ public enum CheckReport {
             while line.hasSuffix(" ") { line.removeLast() }
             lines.append(line)
         }
+        if let operations = evaluation.operations {
+            lines.append("")
+            lines.append(contentsOf: operationsText(operations))
+        }
         lines.append("")
         lines.append(evaluation.production.summary)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The operations section: records, runs, controls, deploys, health and telemetry.
+    static func operationsText(_ o: OperationsSummary) -> [String] {
+        let c = o.counts
+        let kinds = RecordKind.allCases.map { "\($0.rawValue) \(c.accepted[$0] ?? 0)" }.joined(separator: ", ")
+        var lines = [
+            "operations window \(o.window): \(o.windowStart.rfc3339) … \(o.windowEnd.rfc3339)",
+            "  records    \(c.totalAccepted) accepted (\(kinds)); \(c.rejected) rejected, \(c.duplicatesSkipped) duplicates skipped, \(c.expired) expired",
+            "  runs       \(o.stuckRuns.total) stuck, \(o.failedRuns.total) failed in the window"
+                + (o.runsByOutcome.isEmpty ? "" : "; by outcome: " + o.runsByOutcome.map { "\($0.label) \($0.value)" }.joined(separator: ", ")),
+        ]
+        for run in o.stuckRuns.items.prefix(3) { lines.append("             stuck \(run.id) (\(run.workspaceID)): \(run.note)") }
+        lines.append("  controls   \(o.activeControls.count) active" + (o.activeControls.isEmpty ? "" : ": " + o.activeControls.prefix(5).map {
+            "\($0.controlKey) \($0.scope == "global" ? "global" : $0.workspaceID ?? "")"
+        }.joined(separator: ", ")))
+        lines.append("  deploys    \(o.deployFindings.total) policy findings")
+        for finding in o.deployFindings.items.prefix(5) {
+            lines.append("             \(finding.jobID) \(finding.project)/\(finding.environment) \(finding.rule): \(finding.message)")
+        }
+        let levels = HealthLevel.allCases.reversed().map { level in "\(level.rawValue) \(o.health.filter { $0.level == level }.count)" }
+        lines.append("  health     \(o.health.count) workspaces: " + levels.joined(separator: ", "))
+        if !o.telemetry.isEmpty {
+            lines.append("  telemetry  " + o.telemetry.map { "\($0.family) \($0.events) events/\($0.workspaces) workspaces" }.joined(separator: ", "))
+        }
+        if c.rejected > 0 {
+            lines.append("  rejects    \(c.rejected); first: " + o.rejects.prefix(3).map(\.message).joined(separator: "; "))
+        }
+        return lines
     }
 }
 

@@ -32,21 +32,48 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            for (i, member) in sortedMembers(object).enumerated() {
+            writeMembers(object.members, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Writes members in canonical order, sorting indices rather than copying members.
+    private static func writeMembers(_ members: [JSONObject.Member], into out: inout [UInt8]) {
+        let count = members.count
+        guard count > 0 else { return }
+        let ascii = members.allSatisfy { $0.key.utf8.allSatisfy { $0 < 0x80 } }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { order in
+            for i in 0..<count { order[i] = i }
+            // Insertion sort: records have a dozen members or so.
+            for i in 1..<count {
+                let current = order[i]
+                var j = i - 1
+                while j >= 0, precedes(members[current].key, members[order[j]].key, ascii: ascii) {
+                    order[j + 1] = order[j]
+                    j -= 1
+                }
+                order[j + 1] = current
+            }
+            for i in 0..<count {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
+                let member = members[order[i]]
                 writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
                 write(member.value, into: &out)
             }
-            out.append(UInt8(ascii: "}"))
         }
+    }
+
+    @inline(__always) private static func precedes(_ a: String, _ b: String, ascii: Bool) -> Bool {
+        ascii ? a < b : a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     /// Members ordered by the UTF-16 code units of their names (RFC 8785 §3.2.3).
     static func sortedMembers(_ object: JSONObject) -> [JSONObject.Member] {
         if object.members.count < 2 { return object.members }
         if object.members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
-            return object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            // For ASCII, String order is byte order is UTF-16 order (and String has a fast path).
+            return object.members.sorted { $0.key < $1.key }
         }
         return object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
     }
@@ -56,27 +83,54 @@ public enum CanonicalJSON {
     /// Writes a string literal the way `JSON.stringify` does.
     public static func writeString(_ string: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0..<0x20:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0xF)])
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { buffer in
+            // Copy runs of bytes that need no escape in one go.
+            var runStart = 0
+            for i in 0..<buffer.count {
+                let byte = buffer[i]
+                if byte >= 0x20, byte != 0x22, byte != 0x5C { continue }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i])) }
+                escape(byte, into: &out)
+                runStart = i + 1
             }
+            if runStart < buffer.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
     }
 
+    private static func escape(_ byte: UInt8, into out: inout [UInt8]) {
+        switch byte {
+        case 0x22: out.append(0x5C); out.append(0x22)
+        case 0x5C: out.append(0x5C); out.append(0x5C)
+        case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+        case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+        case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+        case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+        case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+        default:
+            out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0xF)])
+        }
+    }
+
     /// Writes a finite double as ECMAScript's `Number.prototype.toString` (RFC 8785 §3.2.2.3).
     public static func writeNumber(_ value: Double, into out: inout [UInt8]) {
+        if value.magnitude < 1e15, value == value.rounded(.towardZero), value != 0 {
+            // Integers: the digits, without a String.
+            var n = Int64(value)
+            if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
+            var digits: (UInt64, UInt64) = (0, 0)
+            let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+                var i = 16
+                while n > 0 { i -= 1; buffer[i] = UInt8(48 + n % 10); n /= 10 }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i..<16]))
+                return 16 - i
+            }
+            _ = count
+            return
+        }
         out.append(contentsOf: numberString(value).utf8)
     }
 

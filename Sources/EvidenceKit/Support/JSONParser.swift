@@ -153,6 +153,26 @@ public struct JSONParser: ~Copyable {
 
     private mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = index
+        let simple = try scanNumber()
+        let length = index - start
+        if simple, length <= 16 {
+            // Up to 15 digits (and a sign) fit exactly in a double.
+            var value: Int64 = 0
+            var position = start
+            let negative = bytes[position] == UInt8(ascii: "-")
+            if negative { position += 1 }
+            while position < index {
+                value = value * 10 + Int64(bytes[position] &- UInt8(ascii: "0"))
+                position += 1
+            }
+            if value == 0, negative { return -0.0 }
+            return Double(negative ? -value : value)
+        }
+        return try finiteDouble(from: start)
+    }
+
+    /// Moves over a number, checking its grammar; true when it is an integer (no fraction or exponent).
+    private mutating func scanNumber() throws(JSONParseError) -> Bool {
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: expected a digit") }
         if bytes[index] == UInt8(ascii: "0") {
@@ -175,20 +195,11 @@ public struct JSONParser: ~Copyable {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("invalid number: expected a digit in the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        let length = index - start
-        if simple, length <= 16 {
-            // Up to 15 digits (and a sign) fit exactly in a double.
-            var value: Int64 = 0
-            var position = start
-            let negative = bytes[position] == UInt8(ascii: "-")
-            if negative { position += 1 }
-            while position < index {
-                value = value * 10 + Int64(bytes[position] &- UInt8(ascii: "0"))
-                position += 1
-            }
-            if value == 0, negative { return -0.0 }
-            return Double(negative ? -value : value)
-        }
+        return simple
+    }
+
+    /// The double of the number text from `start` to the current index; out of range is an error.
+    private mutating func finiteDouble(from start: Int) throws(JSONParseError) -> Double {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: bytes[start..<index])
         scratch.append(0)
@@ -372,5 +383,271 @@ public enum JSONPath {
 
     public static func appending(index: Int, to path: String) -> String {
         "\(path)[\(index)]"
+    }
+}
+
+// MARK: - scanning in place
+
+/// The JSON type of a scanned value.
+public enum JSONValueType: UInt8, Sendable {
+    case null, bool, number, string, array, object
+
+    public var description: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}
+
+/// One member of an object, located in the scanned bytes (offsets into the buffer).
+public struct ScannedMember: Sendable {
+    /// The member name's raw bytes, between the quotes.
+    public var keyStart: Int
+    public var keyEnd: Int
+    /// The value's bytes; for a string, the raw bytes between the quotes.
+    public var valueStart: Int
+    public var valueEnd: Int
+    public var type: JSONValueType
+    /// A string value holding escape sequences (its raw bytes are not its text).
+    public var escaped: Bool
+}
+
+/// What a scan noticed that the in-place path does not handle.
+public struct ScanFlags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Some member name holds an escape sequence.
+    public static let escapedKey = ScanFlags(rawValue: 1)
+    /// Some member name, at any depth, names a secret.
+    public static let secretKey = ScanFlags(rawValue: 2)
+    /// Some string is longer than 500 bytes.
+    public static let longString = ScanFlags(rawValue: 4)
+}
+
+extension JSONParser {
+    /// Scans the buffer as one JSON object without building values.
+    ///
+    /// Accepts and rejects exactly what `parseDocument` does (grammar, UTF-8, escapes,
+    /// duplicate names, number range); the top-level members are recorded in place. Returns
+    /// false, without an error, when the document is valid JSON but not an object.
+    public mutating func scanObject(
+        members: inout [ScannedMember], keys: inout [Range<Int>], flags: inout ScanFlags
+    ) throws(JSONParseError) -> Bool {
+        members.removeAll(keepingCapacity: true)
+        keys.removeAll(keepingCapacity: true)
+        flags = []
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3; lineStart = 3 }
+        skipWhitespace()
+        guard index < bytes.count else { throw error("empty document: expected a JSON value") }
+        guard bytes[index] == UInt8(ascii: "{") else {
+            _ = try skipValue(keys: &keys, flags: &flags)
+            skipWhitespace()
+            if index < bytes.count { throw error("unexpected data after the JSON value") }
+            return false
+        }
+        try scanMembers(record: &members, keys: &keys, flags: &flags)
+        skipWhitespace()
+        if index < bytes.count { throw error("unexpected data after the JSON value") }
+        return true
+    }
+
+    /// Moves over an object at the current index, recording its members when `record` is given.
+    private mutating func scanMembers(record: UnsafeMutablePointer<[ScannedMember]>?, keys: inout [Range<Int>], flags: inout ScanFlags) throws(JSONParseError) {
+        depth += 1
+        if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+        index += 1
+        let base = keys.count
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                throw error("unexpected character \(describe(bytes[index])): expected a quoted member name")
+            }
+            let keyLine = line, keyColumn = index - lineStart + 1
+            let key = try scanString()
+            if key.escaped {
+                flags.insert(.escapedKey)
+            } else {
+                let keyBytes = UnsafeBufferPointer(rebasing: bytes[key.start..<key.end])
+                for other in keys[base...] where other.count == keyBytes.count
+                    && memcmp(bytes.baseAddress! + other.lowerBound, keyBytes.baseAddress!, keyBytes.count) == 0 {
+                    throw JSONParseError(message: "duplicate member name", line: keyLine, column: keyColumn)
+                }
+                if Sanitizer.isSecretKey(keyBytes) { flags.insert(.secretKey) }
+            }
+            keys.append(key.start..<key.end)
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a member name") }
+            index += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input: expected a value") }
+            let valueStart = index
+            if let record, bytes[index] == UInt8(ascii: "\"") {
+                let value = try scanString()
+                if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
+                record.pointee.append(ScannedMember(keyStart: key.start, keyEnd: key.end, valueStart: value.start, valueEnd: value.end, type: .string, escaped: value.escaped))
+            } else {
+                let type = try skipValue(keys: &keys, flags: &flags)
+                record?.pointee.append(ScannedMember(keyStart: key.start, keyEnd: key.end, valueStart: valueStart, valueEnd: index, type: type, escaped: false))
+            }
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input inside an object") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: "}") { index += 1; break }
+            throw error("unexpected character \(describe(bytes[index])): expected ',' or '}'")
+        }
+        keys.removeSubrange(base...)
+        depth -= 1
+    }
+
+    private mutating func scanMembers(record members: inout [ScannedMember], keys: inout [Range<Int>], flags: inout ScanFlags) throws(JSONParseError) {
+        try withUnsafeMutablePointer(to: &members) { pointer throws(JSONParseError) in
+            try scanMembers(record: pointer, keys: &keys, flags: &flags)
+        }
+    }
+
+    /// Moves over any value, checking it as the parser would; returns its type.
+    private mutating func skipValue(keys: inout [Range<Int>], flags: inout ScanFlags) throws(JSONParseError) -> JSONValueType {
+        guard index < bytes.count else { throw error("unexpected end of input: expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            try scanMembers(record: nil, keys: &keys, flags: &flags)
+            return .object
+        case UInt8(ascii: "["):
+            depth += 1
+            if depth > maxDepth { throw error("nesting deeper than \(maxDepth) levels") }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return .array
+            }
+            while true {
+                skipWhitespace()
+                _ = try skipValue(keys: &keys, flags: &flags)
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input inside an array") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; break }
+                throw error("unexpected character \(describe(bytes[index])): expected ',' or ']'")
+            }
+            depth -= 1
+            return .array
+        case UInt8(ascii: "\""):
+            let value = try scanString()
+            if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
+            return .string
+        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool
+        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool
+        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = index
+            if !(try scanNumber()) || index - start > 16 { _ = try finiteDouble(from: start) }
+            return .number
+        default:
+            throw error("unexpected character \(describe(bytes[index])): expected a value")
+        }
+    }
+
+    /// Moves over a string, checking escapes and UTF-8; returns its raw byte range.
+    private mutating func scanString() throws(JSONParseError) -> (start: Int, end: Int, escaped: Bool) {
+        index += 1
+        let start = index
+        var escaped = false
+        var ascii = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let end = index
+                index += 1
+                if !ascii, !UTF8Validation.isValid(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
+                    throw JSONParseError(message: "invalid UTF-8 in a string", line: line, column: start - lineStart + 1)
+                }
+                return (start, end, escaped)
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 1
+                guard index < bytes.count else { break }
+                switch bytes[index] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 1
+                case UInt8(ascii: "u"):
+                    index += 1
+                    let scalar = try parseHex4()
+                    if scalar >= 0xD800, scalar <= 0xDBFF {
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+                            throw error("unpaired surrogate escape")
+                        }
+                        index += 2
+                        let low = try parseHex4()
+                        guard low >= 0xDC00, low <= 0xDFFF else { throw error("unpaired surrogate escape") }
+                    } else if scalar >= 0xDC00, scalar <= 0xDFFF {
+                        throw error("unpaired surrogate escape")
+                    }
+                default:
+                    throw error("invalid escape \\\(describe(bytes[index]))")
+                }
+                continue
+            }
+            if byte < 0x20 { throw error("control character \(describe(byte)) in a string (it must be escaped)") }
+            if byte >= 0x80 { ascii = false }
+            index += 1
+        }
+        throw error("unexpected end of input inside a string")
+    }
+
+    /// The text of a scanned string (escapes decoded).
+    public static func decodeString(_ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool) -> String {
+        guard escaped else { return String(decoding: bytes, as: UTF8.self) }
+        var quoted = [UInt8](repeating: 0, count: bytes.count + 2)
+        quoted[0] = UInt8(ascii: "\"")
+        quoted[bytes.count + 1] = UInt8(ascii: "\"")
+        for i in 0..<bytes.count { quoted[i + 1] = bytes[i] }
+        return (try? JSONParser.parse(quoted))?.stringValue ?? ""
+    }
+}
+
+/// UTF-8 validation without building a string.
+public enum UTF8Validation {
+    public static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = p.count
+        while i < n {
+            let b = p[i]
+            if b < 0x80 { i += 1; continue }
+            @inline(__always) func continuation(_ k: Int) -> Bool { i + k < n && p[i + k] & 0xC0 == 0x80 }
+            if b < 0xC2 { return false }
+            if b < 0xE0 {
+                guard continuation(1) else { return false }
+                i += 2
+            } else if b < 0xF0 {
+                guard continuation(1), continuation(2) else { return false }
+                if b == 0xE0, p[i + 1] < 0xA0 { return false }
+                if b == 0xED, p[i + 1] >= 0xA0 { return false }
+                i += 3
+            } else if b < 0xF5 {
+                guard continuation(1), continuation(2), continuation(3) else { return false }
+                if b == 0xF0, p[i + 1] < 0x90 { return false }
+                if b == 0xF4, p[i + 1] >= 0x90 { return false }
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

@@ -1,0 +1,79 @@
+import ArgumentParser
+import EvidenceKit
+import Foundation
+
+/// Options naming records files and how to read them.
+struct RecordFileOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The kind of every row of a CSV file without a kind column: \(RecordKind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "kind"))
+    var kind: RecordKind?
+
+    @Option(name: .customLong("records-format"), help: ArgumentHelp("Read records files as jsonl or csv (default: by extension, .csv is CSV).", valueName: "format"))
+    var recordsFormat: RecordFormat?
+
+    @Flag(help: "Make the first rejected record line fatal (exit 2, nothing added).")
+    var strict = false
+
+    func sources(_ paths: [String]) -> [RecordSource] {
+        paths.map { RecordSource(path: $0, format: recordsFormat, kind: kind) }
+    }
+}
+
+extension RecordKind: ExpressibleByArgument {}
+extension RecordFormat: ExpressibleByArgument {}
+
+/// `evpack ingest`: append records to a persistent ledger.
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append audit and telemetry records to a persistent SQLite ledger.",
+        discussion: """
+            Reads JSON Lines (one object with a "kind" per line) or CSV with a header (--kind \
+            names the kind; a kind column overrides it). Bad lines are rejected with file, line \
+            and reason and the rest goes on; --strict makes the first reject fatal. Ingest is \
+            idempotent: a file ingested again adds nothing, a repeated id with identical content \
+            is skipped and with other content rejected. `evpack check --ledger DB` and `evpack \
+            build --ledger DB` read the ledger.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Records files (.jsonl or .csv).", valueName: "file"))
+    var files: [String]
+
+    @Option(help: ArgumentHelp("The SQLite ledger to append to (created when missing).", valueName: "db"))
+    var ledger: String
+
+    @OptionGroup var recordOptions: RecordFileOptions
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name at least one records file") }
+    }
+
+    func run() async throws {
+        let action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict)
+        let bar = ProgressBar(label: "ingest")
+        let report = try action.perform { done, total in bar.update(done: done, total: total) }
+        bar.finish()
+        print(IngestSummary.text(report), terminator: "")
+    }
+}
+
+/// The ingest report as people read it.
+enum IngestSummary {
+    static func text(_ report: IngestReport) -> String {
+        var lines: [String] = []
+        for file in report.files {
+            if file.alreadyIngested {
+                lines.append("\(file.name): already ingested (sha256 \(file.sha256.prefix(12))…): nothing added")
+            } else {
+                lines.append("\(file.name): \(file.accepted) accepted, \(file.rejected) rejected, \(file.duplicates) duplicates skipped")
+            }
+        }
+        let kinds = RecordKind.allCases.map { "\($0.rawValue) \(report.accepted[$0] ?? 0)" }.joined(separator: ", ")
+        lines.append("accepted: \(kinds)")
+        lines.append("rejected: \(report.rejected)  duplicates skipped: \(report.duplicates)")
+        for reject in report.rejects { lines.append("  rejected \(reject.message)") }
+        if report.rejected > report.rejects.count {
+            lines.append("  … and \(report.rejected - report.rejects.count) more rejects (in the ledger and the pack's rejects.jsonl)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,46 @@
+/// Operations: what the audit and telemetry records say about running production (SPEC §3, §4).
+/// The queries behind each rule are in `Records/LedgerQueries.swift`.
+struct OperationsFamily: CheckFamily {
+    let id = FamilyID.operations
+    static let clear = "OPERATIONS_CLEAR"
+
+    func evaluate(_ context: EvaluationContext) -> FamilyResult {
+        let findings = context.operations
+        let summary = findings.summary
+        let counts = summary.counts
+        let stuck = summary.stuckRuns.total
+        let failed = summary.failedRuns.total
+        let signoffs = findings.signoffs
+        let missing = signoffs.filter { !$0.corroborated }
+        let pauseStatus: CheckStatus = findings.releasePauses > 0 ? .blocked : (findings.otherPauses > 0 ? .review : .ready)
+        let pauses = summary.activeControls.map { "\($0.controlKey) (\($0.scope == "global" ? "global" : $0.workspaceID ?? "workspace"))" }
+        let deploy = summary.deployFindings
+        let checks = [
+            CheckResult(
+                "records_present", ready: findings.acceptedRecords > 0, otherwise: .review,
+                findings.acceptedRecords > 0
+                    ? "\(findings.acceptedRecords) accepted records (\(counts.rejected) rejected, \(counts.duplicatesSkipped) duplicates skipped, \(counts.expired) expired)"
+                    : "no accepted records: production cannot be GO without an audit trail"
+            ),
+            CheckResult("no_stuck_runs", ready: stuck == 0, otherwise: .review,
+                        stuck == 0 ? "no stuck runs" : "\(stuck) stuck runs (queued ≥ \(context.options.stuckQueuedMinutes) min without a start, or running ≥ \(context.options.stuckRunningMinutes) min)"),
+            CheckResult("no_failed_runs", ready: failed == 0, otherwise: .review,
+                        failed == 0 ? "no failed runs in the \(summary.window) window" : "\(failed) failed runs in the \(summary.window) window"),
+            CheckResult("no_release_pause", pauseStatus,
+                        pauses.isEmpty ? "no active operational controls" : "active: " + pauses.prefix(5).joined(separator: ", ") + (pauses.count > 5 ? ", …" : "")),
+            CheckResult(
+                "signoffs_corroborated", ready: missing.isEmpty, otherwise: .review,
+                signoffs.isEmpty ? "nothing accepted yet, nothing to corroborate"
+                    : missing.isEmpty ? "\(signoffs.count)/\(signoffs.count) sign-offs backed by signoff.recorded audit events"
+                    : "\(signoffs.count - missing.count)/\(signoffs.count) sign-offs corroborated; missing: "
+                        + missing.map { "\($0.subject) (\($0.owner ?? "no owner"))" }.joined(separator: ", ")
+            ),
+            CheckResult("deploy_policy", ready: deploy.total == 0, otherwise: .review,
+                        deploy.total == 0 ? "every deploy job in the window complies with its policy" : "\(deploy.total) policy findings in the \(summary.window) window"),
+        ]
+        return FamilyResult(
+            id: id, checks: checks, decision: checks.allSatisfy(\.isReady) ? Self.clear : "BLOCKED_BY_OPERATIONS",
+            successDecision: Self.clear
+        )
+    }
+}

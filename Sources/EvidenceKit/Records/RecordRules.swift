@@ -1,0 +1,273 @@
+/// The rules of SPEC §4 for each kind: required fields, enums, times, tokens, allow-lists.
+public enum RecordRules {
+    /// Ledger columns per kind, `id` first. Times are integer nanoseconds since 1970.
+    public static func columns(_ kind: RecordKind) -> [String] {
+        switch kind {
+        case .audit: return ["id", "recorded_at", "action", "status", "actor_id", "workspace_id", "tenant_id", "subject_type", "subject_id"]
+        case .run: return ["id", "type", "status", "outcome", "workspace_id", "tenant_id", "created_at", "started_at", "completed_at"]
+        case .usage: return ["id", "event_name", "family", "workspace_id", "tenant_id", "user_id", "occurred_at"]
+        case .control: return ["id", "control_key", "scope", "workspace_id", "actor_id", "activated_at", "expires_at", "resumed_at", "reason"]
+        case .deploy:
+            return ["id", "project", "environment", "type", "ref_type", "ref_name", "requested_by", "requested_at", "status", "started_at", "finished_at"]
+        case .approval: return ["id", "job_id", "user_id", "decision", "decided_at"]
+        }
+    }
+
+    /// Columns holding times (integer nanoseconds).
+    static let timeColumns: Set<String> = [
+        "recorded_at", "created_at", "started_at", "completed_at", "occurred_at", "activated_at", "expires_at", "resumed_at",
+        "requested_at", "finished_at", "decided_at",
+    ]
+
+    static let auditStatus = ["success", "failure", "denied", "blocked"]
+    static let runStatus = ["queued", "running", "completed"]
+    static let runOutcome = ["pending", "succeeded", "partially_succeeded", "failed", "canceled", "blocked"]
+    static let controlKeys = ["restore.execute", "findings.lifecycle.backfill", "release.cutover"]
+    static let controlScope = ["global", "workspace"]
+    static let environments = ["stage", "demo", "prod"]
+    static let deployType = ["deploy", "rollback", "dry_run"]
+    static let refType = ["branch", "tag", "sha"]
+    static let deployStatus = ["queued", "waiting_approval", "running", "success", "failed", "canceled", "expired"]
+    static let decisions = ["approved", "rejected"]
+
+    /// Usage event names and the only metadata keys each may carry.
+    public static let usageMetadata: [String: Set<String>] = [
+        "product.onboarding.checkpoint_completed": ["checkpoint_key", "lifecycle_state", "completed_at"],
+        "product.support_diagnostics.opened": ["source_surface", "operation_type"],
+        "product.operations.started": ["operation_type"],
+        "product.stored_report.created": ["report_type"],
+        "product.review_pack.requested": ["source_surface", "include_operations", "include_pii"],
+    ]
+
+    /// A machine-safe token: `^[A-Za-z0-9._:+/-]{1,120}$`, so never an `@`.
+    public static func isToken(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isToken($0) }
+    }
+
+    /// Why a record breaks the rules; never holds the record's content.
+    public struct Violation: Error, Sendable {
+        public var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Checks a record against the rules of its kind and appends its columns (`columns(kind)`,
+    /// id first) to `batch`; returns when a usage event occurred. On a violation the caller
+    /// rolls the batch back.
+    static func validate<F: RecordFields>(_ kind: RecordKind, _ fields: F, into batch: RecordBatch) throws(Violation) -> Int64? {
+        var f = FieldReader(fields: fields, batch: batch)
+        try f.token("id", required: true)
+        switch kind {
+        case .audit:
+            try f.time("recorded_at", required: true)
+            try f.token("action", required: true)
+            try f.choice("status", auditStatus, required: false, default: "success")
+            try f.token("actor_id")
+            try f.token("workspace_id")
+            try f.token("tenant_id")
+            try f.token("subject_type")
+            try f.token("subject_id")
+            try f.expect("metadata", .object)
+        case .run:
+            try f.token("type", required: true)
+            try f.choice("status", runStatus, required: true)
+            try f.choice("outcome", runOutcome, required: false)
+            try f.token("workspace_id", required: true)
+            try f.token("tenant_id")
+            try f.time("created_at", required: true)
+            try f.time("started_at")
+            try f.time("completed_at")
+            try f.check("initiator")
+            try f.expect("summary_counts", .object)
+            try f.expect("failure_summary", .array)
+        case .usage:
+            let event = try f.choice("event_name", usageEvents, required: true)
+            batch.appendSlot(batch.append(Array(usageEvents[event!].utf8.split(separator: UInt8(ascii: ".")).dropFirst().first ?? [])))
+            try f.token("workspace_id", required: true)
+            try f.token("tenant_id", required: true)
+            try f.token("user_id", required: true)
+            let occurred = try f.time("occurred_at", required: true)
+            try f.check("subject_type", token: true, required: true)
+            try f.check("subject_id", token: true, required: true)
+            try usageMetadata(fields, event: usageEvents[event!])
+            return occurred
+        case .control:
+            try f.choice("control_key", controlKeys, required: true)
+            let scope = try f.choice("scope", controlScope, required: true)
+            try f.token("workspace_id", required: scope == 1)
+            try f.token("actor_id", required: true)
+            try f.time("activated_at", required: true)
+            try f.time("expires_at")
+            try f.time("resumed_at")
+            try f.reason("reason")
+        case .deploy:
+            try f.token("project", required: true)
+            try f.choice("environment", environments, required: true)
+            try f.choice("type", deployType, required: true)
+            try f.choice("ref_type", refType, required: true)
+            try f.token("ref_name", required: true)
+            try f.token("requested_by", required: true)
+            try f.time("requested_at", required: true)
+            try f.choice("status", deployStatus, required: true)
+            try f.time("started_at")
+            try f.time("finished_at")
+            try f.check("commit_sha", token: true)
+            try f.check("external_run_url")
+        case .approval:
+            try f.token("job_id", required: true)
+            try f.token("user_id", required: true)
+            try f.choice("decision", decisions, required: true)
+            try f.time("decided_at", required: true)
+            try f.check("note")
+        }
+        return nil
+    }
+
+    static let usageEvents = usageMetadata.keys.sorted()
+
+    /// Usage metadata: only the allowed keys; values are tokens, booleans, numbers or times.
+    static func usageMetadata<F: RecordFields>(_ fields: F, event: String) throws(Violation) {
+        guard let value = fields.field("metadata") else { return }
+        switch value {
+        case .null: return
+        case .object: break
+        default: throw Violation("field metadata: expected an object, found \(value.type.description)")
+        }
+        let allowed = usageMetadata[event] ?? []
+        var problem: Violation?
+        fields.forEachMember(of: "metadata") { key, value in
+            guard problem == nil else { return }
+            guard allowed.contains(String(decoding: key, as: UTF8.self)) else {
+                problem = Violation("field metadata: a key not allowed for \(event) (allowed: \(allowed.sorted().joined(separator: ", ")))")
+                return
+            }
+            switch value {
+            case .bool, .number, .null:
+                return
+            case .string(let text):
+                if text.contains(UInt8(ascii: "@")) {
+                    problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): e-mail addresses are not allowed in usage metadata")
+                } else if !isToken(text), Instant.parse(text) == nil {
+                    problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): free text is not allowed in usage metadata (tokens, booleans, numbers or times only)")
+                }
+            case .object, .array:
+                problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): nested values are not allowed in usage metadata")
+            }
+        }
+        if let problem { throw problem }
+    }
+
+    /// A machine-safe token over bytes.
+    static func isToken(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= 120 else { return false }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "-"):
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
+}
+
+extension Instant {
+    /// Nanoseconds since 1970 (fits years 1678–2262), the ledger's time column form.
+    public var nanosecondsSinceEpoch: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
+
+    public init(nanosecondsSinceEpoch value: Int64) {
+        let seconds = floorDivide(value, 1_000_000_000)
+        self.init(seconds: seconds, nanoseconds: Int32(value - seconds * 1_000_000_000))
+    }
+}
+
+/// Typed access to a record's fields that appends column values to the batch.
+private struct FieldReader<F: RecordFields> {
+    let fields: F
+    let batch: RecordBatch
+    typealias Violation = RecordRules.Violation
+
+    /// The UTF-8 text of a string field; nil when absent, null or (optional and) empty.
+    func text(_ key: StaticString, required: Bool) throws(Violation) -> UnsafeBufferPointer<UInt8>? {
+        guard let value = fields.field(key) else {
+            if required { throw Violation("field \(key): required") }
+            return nil
+        }
+        switch value {
+        case .null:
+            if required { throw Violation("field \(key): required") }
+            return nil
+        case .string(let text):
+            if text.isEmpty {
+                if required { throw Violation("field \(key): required (empty)") }
+                return nil
+            }
+            return text
+        default:
+            throw Violation("field \(key): expected a string, found \(value.type.description)")
+        }
+    }
+
+    /// A token column.
+    func token(_ key: StaticString, required: Bool = false) throws(Violation) {
+        guard let text = try text(key, required: required) else { batch.appendSlot(.null); return }
+        guard RecordRules.isToken(text) else {
+            throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
+        }
+        batch.appendSlot(batch.append(text))
+    }
+
+    /// A field that is not a column: checked only.
+    func check(_ key: StaticString, token: Bool = false, required: Bool = false) throws(Violation) {
+        guard let text = try text(key, required: required) else { return }
+        if token, !RecordRules.isToken(text) {
+            throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
+        }
+    }
+
+    /// An enumerated column; returns the index of the value in `allowed`.
+    @discardableResult
+    func choice(_ key: StaticString, _ allowed: [String], required: Bool, default fallback: String? = nil) throws(Violation) -> Int? {
+        guard let text = try text(key, required: required) else {
+            if let fallback {
+                batch.appendSlot(batch.append(fallback))
+                return allowed.firstIndex(of: fallback)
+            }
+            batch.appendSlot(.null)
+            return nil
+        }
+        for (i, option) in allowed.enumerated() where option.utf8.elementsEqual(text) {
+            batch.appendSlot(batch.append(text))
+            return i
+        }
+        throw Violation("field \(key): not one of \(allowed.joined(separator: ", "))")
+    }
+
+    /// A time column (integer nanoseconds); returns the value.
+    @discardableResult
+    func time(_ key: StaticString, required: Bool = false) throws(Violation) -> Int64? {
+        guard let text = try text(key, required: required) else { batch.appendSlot(.null); return nil }
+        guard let instant = Instant.parse(text) else {
+            throw Violation("field \(key): not an RFC 3339 time with 'T' and an offset")
+        }
+        let value = instant.nanosecondsSinceEpoch
+        batch.appendSlot(.integer(value))
+        return value
+    }
+
+    /// The control reason column: 5 to 500 characters.
+    func reason(_ key: StaticString) throws(Violation) {
+        guard let text = try text(key, required: true) else { return }
+        let scalars = text.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+        guard scalars >= 5, scalars <= 500 else { throw Violation("field \(key): must be 5 to 500 characters") }
+        batch.appendSlot(batch.append(text))
+    }
+
+    /// A structured field of the given type, or absent/null.
+    func expect(_ key: StaticString, _ type: JSONValueType) throws(Violation) {
+        guard let value = fields.field(key), value.type != .null else { return }
+        guard value.type == type else { throw Violation("field \(key): expected \(type.description), found \(value.type.description)") }
+    }
+}

@@ -1,0 +1,159 @@
+/// Sanitizing of accepted records (SPEC §4): secret-looking keys redacted at any depth, URLs
+/// stripped of credentials, strings capped, summary counts numeric only, failure summaries
+/// bounded. Idempotent: a sanitized record sanitizes to itself, so replay sees the same data.
+public enum Sanitizer {
+    public static let maxStringScalars = 500
+    public static let maxFailureEntries = 10
+
+    /// Whether a key names a secret: token, secret, password, passwd, authorization, cookie,
+    /// api key, private key or credential, in any case, anywhere in the key.
+    public static func isSecretKey(_ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { isSecretKey($0) }
+    }
+
+    /// `isSecretKey` over the UTF-8 bytes of a key.
+    public static func isSecretKey(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        do {
+            let count = bytes.count
+            guard count >= 5 else { return false }
+            for i in 0..<count {
+                switch lower(bytes[i]) {
+                case UInt8(ascii: "t"):
+                    if matches(bytes, i, "token") { return true }
+                case UInt8(ascii: "s"):
+                    if matches(bytes, i, "secret") { return true }
+                case UInt8(ascii: "p"):
+                    if matches(bytes, i, "passw") && (matches(bytes, i, "password") || matches(bytes, i, "passwd")) { return true }
+                    if matches(bytes, i, "private") && (matches(bytes, i, "privatekey") || matches(bytes, i, "private_key") || matches(bytes, i, "private-key")) { return true }
+                case UInt8(ascii: "a"):
+                    if matches(bytes, i, "authorization") || matches(bytes, i, "apikey") || matches(bytes, i, "api_key") || matches(bytes, i, "api-key") { return true }
+                case UInt8(ascii: "c"):
+                    if matches(bytes, i, "cookie") || matches(bytes, i, "credential") { return true }
+                default:
+                    continue
+                }
+            }
+            return false
+        }
+    }
+
+    @inline(__always) private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 65 && byte <= 90 ? byte + 32 : byte
+    }
+
+    /// Whether `needle` (lowercase ASCII) starts at `start` in `bytes`, ignoring case.
+    @inline(__always) private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ needle: StaticString) -> Bool {
+        let length = needle.utf8CodeUnitCount
+        guard start + length <= bytes.count else { return false }
+        let pattern = needle.utf8Start
+        for j in 0..<length where lower(bytes[start + j]) != pattern[j] { return false }
+        return true
+    }
+
+    /// Whether `sanitize` would change the record; a read-only walk, no copies.
+    public static func needsSanitizing(_ record: JSONObject) -> Bool {
+        for member in record.members {
+            if isSecretKey(member.key) {
+                if member.value != .string(Redaction.marker) { return true }
+                continue
+            }
+            switch (member.key, member.value) {
+            case ("external_run_url", .string(let url)):
+                if Redaction.urlNeedsRedaction(url) || exceedsCap(url) { return true }
+            case ("summary_counts", .object(let counts)):
+                for count in counts.members {
+                    guard case .number = count.value, !isSecretKey(count.key) else { return true }
+                }
+            case ("failure_summary", .array(let entries)):
+                if entries.count > maxFailureEntries || needsSanitizing(.array(entries)) { return true }
+            default:
+                if needsSanitizing(member.value) { return true }
+            }
+        }
+        return false
+    }
+
+    private static func needsSanitizing(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return exceedsCap(text)
+        case .array(let items): return items.contains { needsSanitizing($0) }
+        case .object(let object):
+            return object.members.contains { member in
+                isSecretKey(member.key) ? member.value != .string(Redaction.marker) : needsSanitizing(member.value)
+            }
+        case .null, .bool, .number: return false
+        }
+    }
+
+    @inline(__always) private static func exceedsCap(_ text: String) -> Bool {
+        text.utf8.count > maxStringScalars && text.unicodeScalars.count > maxStringScalars
+    }
+
+    /// The sanitized record and whether anything changed.
+    public static func sanitize(_ record: JSONObject) -> (JSONObject, changed: Bool) {
+        var changed = false
+        var result = JSONObject()
+        result.members.reserveCapacity(record.count)
+        for member in record.members {
+            var value = member.value
+            if isSecretKey(member.key) {
+                value = redacted(value, &changed)
+            } else {
+                switch member.key {
+                case "external_run_url":
+                    if case .string(let url) = value {
+                        let clean = Redaction.url(url)
+                        if clean != url { changed = true; value = .string(clean) }
+                    }
+                    value = sanitize(value, &changed)
+                case "summary_counts":
+                    if case .object(let counts) = value {
+                        let numeric = counts.members.filter { if case .number = $0.value { return !isSecretKey($0.key) } else { return false } }
+                        if numeric.count != counts.count { changed = true }
+                        value = .object(JSONObject(numeric))
+                    }
+                case "failure_summary":
+                    if case .array(var entries) = value {
+                        if entries.count > maxFailureEntries {
+                            entries.removeSubrange(maxFailureEntries...)
+                            changed = true
+                        }
+                        value = sanitize(.array(entries), &changed)
+                    }
+                default:
+                    value = sanitize(value, &changed)
+                }
+            }
+            result.members.append(JSONObject.Member(key: member.key, value: value))
+        }
+        return (result, changed)
+    }
+
+    static func redacted(_ value: JSONValue, _ changed: inout Bool) -> JSONValue {
+        if value == .string(Redaction.marker) { return value }
+        changed = true
+        return .string(Redaction.marker)
+    }
+
+    static func sanitize(_ value: JSONValue, _ changed: inout Bool) -> JSONValue {
+        switch value {
+        case .string(let text):
+            let scalars = text.unicodeScalars
+            guard text.utf8.count > maxStringScalars, scalars.count > maxStringScalars else { return value }
+            changed = true
+            return .string(String(String.UnicodeScalarView(scalars.prefix(maxStringScalars))))
+        case .array(let items):
+            return .array(items.map { sanitize($0, &changed) })
+        case .object(let object):
+            var result = JSONObject()
+            for member in object.members {
+                let clean = isSecretKey(member.key) ? redacted(member.value, &changed) : sanitize(member.value, &changed)
+                result.members.append(JSONObject.Member(key: member.key, value: clean))
+            }
+            return .object(result)
+        case .null, .bool, .number:
+            return value
+        }
+    }
+}

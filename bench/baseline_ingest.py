@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The baseline `make bench` compares `evpack ingest` with: read JSON Lines with json.loads
+per line and insert the same columns with sqlite3 executemany, one table per kind."""
+import json
+import sqlite3
+import sys
+
+COLUMNS = {
+    "audit": ["id", "recorded_at", "action", "status", "actor_id", "workspace_id", "tenant_id", "subject_type", "subject_id"],
+    "run": ["id", "type", "status", "outcome", "workspace_id", "tenant_id", "created_at", "started_at", "completed_at"],
+    "usage": ["id", "event_name", "workspace_id", "tenant_id", "user_id", "occurred_at"],
+    "control": ["id", "control_key", "scope", "workspace_id", "actor_id", "activated_at", "expires_at", "resumed_at"],
+    "deploy": ["id", "project", "environment", "type", "ref_type", "ref_name", "requested_by", "requested_at", "status", "started_at", "finished_at"],
+    "approval": ["id", "job_id", "user_id", "decision", "decided_at"],
+}
+
+
+def main(path, db_path):
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA journal_mode=OFF")
+    db.execute("PRAGMA synchronous=OFF")
+    for kind, columns in COLUMNS.items():
+        db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(columns)}, doc TEXT, PRIMARY KEY (id)) WITHOUT ROWID")
+    statements = {kind: f"INSERT OR IGNORE INTO {kind} VALUES ({', '.join('?' * (len(columns) + 1))})" for kind, columns in COLUMNS.items()}
+    batches = {kind: [] for kind in COLUMNS}
+    accepted = rejected = 0
+    with open(path, "rb") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+                kind = record["kind"]
+                columns = COLUMNS[kind]
+                row = tuple(record.get(c) if not isinstance(record.get(c), (dict, list)) else None for c in columns)
+                if row[0] is None:
+                    raise ValueError
+            except Exception:
+                rejected += 1
+                continue
+            batches[kind].append(row + (line.decode("utf-8", "replace"),))
+            accepted += 1
+            if len(batches[kind]) >= 10000:
+                db.executemany(statements[kind], batches[kind])
+                batches[kind].clear()
+    for kind, batch in batches.items():
+        if batch:
+            db.executemany(statements[kind], batch)
+    db.commit()
+    db.close()
+    print(f"baseline: {accepted} accepted, {rejected} rejected")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
