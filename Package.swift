@@ -34,7 +34,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                "EvidenceTemplates",
             ]
+        ),
+        .target(
+            name: "EvidenceTemplates",
+            path: "templates",
+            exclude: ["README.md"],
+            resources: [.copy("html"), .copy("labels"), .copy("schema")]
         ),
         .systemLibrary(
             name: "CArchive",
