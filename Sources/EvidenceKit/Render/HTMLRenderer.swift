@@ -66,6 +66,8 @@ public struct HTMLRenderer: Sendable {
         model["facts"] = family.facts.map { fact in
             ["label": labels.text("fact.\(fact.key)") ?? fact.key, "value": fact.value]
         }
+        // The owner column only where the family names owners.
+        model["hasOwners"] = family.checks.contains { $0.owner != nil }
         model["checks"] = family.checks.map { check in
             [
                 "id": check.id, "label": checkLabel(family.id, check.id), "status": status(check.status),

@@ -68,7 +68,7 @@ public struct TemplateSet: Sendable {
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
             } catch {
-                throw .invalidTemplate(file: file.shown, message: String(describing: error))
+                throw .invalidTemplate(file: file.shown, message: describe(error))
             }
         }
         let css = locate("html/style.css")
@@ -77,7 +77,7 @@ public struct TemplateSet: Sendable {
         } catch let error as TemplateError {
             throw error
         } catch {
-            throw .invalidTemplate(file: css.shown, message: String(describing: error))
+            throw .invalidTemplate(file: css.shown, message: describe(error))
         }
 
         let labelFile = "labels/labels.\(language.rawValue).json"
@@ -104,6 +104,12 @@ public struct TemplateSet: Sendable {
         let file = "labels/labels.\(language.rawValue).json"
         return try LabelCatalogue(language: language, json: readBytes(bundledFolder.appendingPathComponent(file), shown: "templates/" + file),
                                   file: "templates/" + file)
+    }
+
+    /// "line 2, column 22: expectedSectionEnd" for a Mustache parser error.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? MustacheTemplate.ParserError else { return String(describing: error) }
+        return "line \(error.context.lineNumber), column \(error.context.columnNumber): \(error.error)"
     }
 
     static func readBytes(_ url: URL, shown: String) throws(TemplateError) -> [UInt8] {
