@@ -21,6 +21,15 @@ import TestSupport
         #expect(operations.text.contains("Showing 50 of 5000."))
         // As many rows as the limit, not as the records.
         #expect(operations.text.components(separatedBy: "<td class=\"code\">run-").count - 1 == 2 * HTMLRenderer.listLimit)
+
+        // A thousand records or a million: the pages differ only in the digits of the totals.
+        let small = renderer.pages(RenderFixtures.withOperations(evaluation, SampleOperations.large(records: 1_000, listed: 5_000)))
+        let smallIndex = small.first { $0.fileName == "index.html" }!.text.utf8.count
+        let smallOperations = small.first { $0.fileName == "operations.html" }!.text.utf8.count
+        #expect(abs(index.text.utf8.count - smallIndex) < 200)
+        #expect(abs(operations.text.utf8.count - smallOperations) < 1_000)
+        print("measured: 1M records → index.html \(index.text.utf8.count) bytes, operations.html \(operations.text.utf8.count) bytes; "
+              + "1k records → \(smallIndex), \(smallOperations) bytes")
     }
 
     @Test func chartsAreInlineSVGWithTextValues() throws {
