@@ -102,13 +102,9 @@ public struct BuildAction: Sendable {
         let pid = getpid()
         let partial = parent.appendingPathComponent(".\(name).partial-\(pid)")
         let fm = FileManager.default
-        do {
-            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-            if fm.fileExists(atPath: partial.path) { try fm.removeItem(at: partial) }
-            try fm.createDirectory(at: partial, withIntermediateDirectories: false)
-        } catch {
-            throw BuildError.cannotWrite(path: partial.path, reason: error.localizedDescription)
-        }
+        try PackFiles.makeFolders(parent.path)
+        if fm.fileExists(atPath: partial.path) { try? fm.removeItem(at: partial) }
+        try PackFiles.makeFolders(partial.path)
         var renamed = false
         defer { if !renamed { try? fm.removeItem(at: partial) } }
 
@@ -218,19 +214,41 @@ struct PackFiles {
     func url(_ relative: String) -> URL { relative.isEmpty ? root : root.appendingPathComponent(relative) }
 
     func folder(_ relative: String) throws {
-        do {
-            try FileManager.default.createDirectory(at: url(relative), withIntermediateDirectories: true)
-        } catch {
-            throw BuildError.cannotWrite(path: url(relative).path, reason: error.localizedDescription)
-        }
+        try Self.makeFolders(url(relative).path)
     }
 
+    /// Writes `bytes` to a new file (mode 0644), with an error that names the file and the reason.
     func write(_ relative: String, _ bytes: [UInt8]) throws {
-        let target = url(relative)
-        do {
-            try Data(bytes).write(to: target)
-        } catch {
-            throw BuildError.cannotWrite(path: target.path, reason: error.localizedDescription)
+        let path = url(relative).path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = String(cString: strerror(errno))
+                close(fd)
+                throw BuildError.cannotWrite(path: path, reason: reason)
+            }
+            offset += n
+        }
+        guard close(fd) == 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// `mkdir -p`, with an error that names the folder and the reason.
+    static func makeFolders(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) == 0 || errno == EEXIST {
+                var info = stat()
+                guard stat(current, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                    throw BuildError.cannotWrite(path: current, reason: "not a folder")
+                }
+                continue
+            }
+            throw BuildError.cannotWrite(path: current, reason: String(cString: strerror(errno)))
         }
     }
 
