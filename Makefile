@@ -1,9 +1,10 @@
-# EvidencePack — make demo, make test, make bench.
+# EvidencePack — make demo, make test, make screenshots, make bench.
 SWIFT ?= swift
 EVPACK := .build/debug/evpack
 SAMPLES := snapshots/demo-local.json snapshots/ready.json
+OUT ?= output
 
-.PHONY: all setup build demo test bench clean
+.PHONY: all setup build demo test screenshots bench clean
 
 all: build
 
@@ -13,12 +14,16 @@ setup:
 build: setup
 	$(SWIFT) build
 
-## Evaluate the sample snapshots: the control centre as the reference shows it, and a fully evidenced one.
+## Evaluate the sample snapshots, then build a pack for every sample snapshot into $(OUT)/.
 demo: build
 	@for snapshot in $(SAMPLES); do \
 	  echo "== evpack check $$snapshot"; \
 	  $(EVPACK) check $$snapshot || exit $$?; \
 	  echo; \
+	done
+	@for snapshot in snapshots/*.json; do \
+	  echo "== evpack build $$snapshot --out $(OUT) --force"; \
+	  $(EVPACK) build $$snapshot --out $(OUT) --force || exit $$?; \
 	done
 
 ## Every test: unit, golden, property, end to end, PostgreSQL and the Python cross-checks.
@@ -27,5 +32,22 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+## PNGs of the demo pack's overview and two family pages, and of the ready pack's overview,
+## rendered by headless Chromium into $(OUT)/screenshots/ (not part of make test).
+SHOT_PAGES := index release runbook
+screenshots: demo
+	@scripts/setup.sh --screenshots
+	@mkdir -p $(OUT)/screenshots
+	@profile=$$(mktemp -d); trap 'rm -rf "$$profile"' EXIT; \
+	shoot() { \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$$profile" \
+	    --window-size=1280,$$3 --screenshot="$(OUT)/screenshots/$$2.png" "file://$$(realpath "$$1")" 2>/dev/null | tail -n 1; \
+	}; \
+	demo=$$(ls -d $(OUT)/evidence-grant-demo-local-bfg-*/data | head -n 1); \
+	ready=$$(ls -d $(OUT)/evidence-grant-ready-bfg-*/data | head -n 1); \
+	for page in $(SHOT_PAGES); do shoot "$$demo/$$page.html" "demo-$$page" 2400; done; \
+	shoot "$$ready/index.html" "ready-index" 1800
+	@ls -1 $(OUT)/screenshots/*.png
+
 clean:
-	rm -rf .build output/evidence-*
+	rm -rf .build $(OUT)/evidence-* $(OUT)/.evidence-* $(OUT)/screenshots

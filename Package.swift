@@ -40,7 +40,14 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                "EvidenceTemplates",
             ]
+        ),
+        .target(
+            name: "EvidenceTemplates",
+            path: "templates",
+            exclude: ["README.md"],
+            resources: [.copy("html"), .copy("labels"), .copy("schema")]
         ),
         .systemLibrary(
             name: "CArchive",

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the build (and, with --test or --bench, the tests and benchmarks) need on
+# Installs what the build (and, with --test, --bench or --screenshots, the tests, benchmarks
+# and page screenshots) need on
 # Debian, when it is missing. Safe to run again: it installs nothing that is present.
 set -euo pipefail
 
@@ -8,9 +9,10 @@ debs=(libsqlite3-dev libxml2-dev libarchive-dev pkg-config)
 pips=()
 case "$mode" in
   build) ;;
-  --test) debs+=(postgresql libxml2-utils python3 python3-pip); pips+=(rfc8785) ;;
+  --test) debs+=(postgresql libxml2-utils python3 python3-pip); pips+=(rfc8785 junitparser) ;;
   --bench) debs+=(python3 hyperfine) ;;
-  *) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
+  --screenshots) debs+=(chromium fonts-dejavu-core) ;;
+  *) echo "usage: $0 [--test|--bench|--screenshots]" >&2; exit 2 ;;
 esac
 
 if ! command -v swift >/dev/null 2>&1; then

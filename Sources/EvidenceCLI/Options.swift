@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvidenceKit
+import Foundation
 
 extension RunOptions.Window: ExpressibleByArgument {}
 
@@ -68,6 +69,32 @@ struct EvaluationOptions: ParsableArguments {
     func enforce(_ production: ProductionDecision) throws {
         if requireGo, !production.isGo {
             throw NoGo(message: "evpack: \(production.summary) (--require-go)")
+        }
+    }
+}
+
+extension Language: ExpressibleByArgument {}
+
+/// Options of commands that render pages: the language and the templates.
+struct RenderOptions: ParsableArguments {
+    @Option(name: .customLong("lang"), help: ArgumentHelp(
+        "The language of the HTML pages: en, pl or uk.",
+        discussion: "Labels come from templates/labels/labels.LANG.json; check details, decision codes and packets are not translated.",
+        valueName: "language"))
+    var language: Language = .en
+
+    @Option(name: .customLong("templates"), help: ArgumentHelp(
+        "A folder whose html/*.mustache, html/style.css and labels/labels.LANG.json replace the bundled ones.",
+        discussion: "A file the folder lacks is taken from the bundled templates; the XML schema is always the bundled one.",
+        valueName: "dir"))
+    var templates: String?
+
+    func validate() throws {
+        if let templates {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: templates, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--templates '\(templates)' is not a folder; it must hold html/ and/or labels/ (see templates/README.md)")
+            }
         }
     }
 }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import EvidenceKit
+
+/// Every label a page shows exists, non-empty, in all three catalogues.
+@Suite struct RenderLabelTests {
+    static func catalogue(_ language: Language) throws -> LabelCatalogue { try TemplateSet.bundledLabels(language) }
+
+    /// Every check id the engine produces (operations: the ids of SPEC §3, which the records
+    /// engineer's family will use).
+    static func checkIDs() throws -> [(FamilyID, String)] {
+        var ids: [(FamilyID, String)] = []
+        var seen = Set<String>()
+        for name in RenderTests.samples {
+            let (evaluation, _) = try RenderFixtures.evaluation(name)
+            for family in evaluation.families {
+                for check in family.checks where seen.insert("\(family.id.rawValue).\(check.id)").inserted {
+                    ids.append((family.id, check.id))
+                }
+            }
+        }
+        for id in ["records_present", "no_stuck_runs", "no_failed_runs", "no_release_pause", "signoffs_corroborated", "deploy_policy"] {
+            ids.append((.operations, id))
+        }
+        return ids
+    }
+
+    static let decisionCodes = [
+        "GO", "CONNECTION_RECORDED", "BLOCKED_PENDING_CONNECTION", "DRY_RUN_COMPLETE", "BLOCKED_PENDING_DRY_RUN",
+        "BLOCKED_PENDING_OWNER_SIGNOFF", "BLOCKED_PENDING_RELEASE_GATES", "BLOCKED_PENDING_ROLLBACK_DRILL", "PREFLIGHT_READY",
+        "BLOCKED_PENDING_PREFLIGHT", "RUNBOOK_READY", "BLOCKED_PENDING_RUNBOOK", "GO_FOR_DATA_CUTOVER",
+        "BLOCKED_PENDING_DATA_CUTOVER", "WIRING_READY", "BLOCKED_PENDING_INFRASTRUCTURE_OR_CREDENTIALS", "OPERATIONS_CLEAR",
+        "BLOCKED_BY_OPERATIONS", "INTEGRATION_READY", "BLOCKED_PENDING_INTEGRATION",
+        // The production decision's code for an incomplete family without a decision.
+        "BLOCKED_PENDING_BOARD", "BLOCKED_PENDING_INFRASTRUCTURE", "BLOCKED_PENDING_REHEARSALS",
+    ]
+
+    @Test func catalogueKeysAreTheSameInEveryLanguage() throws {
+        let en = try Self.catalogue(.en)
+        for language in Language.allCases {
+            let other = try Self.catalogue(language)
+            #expect(Set(other.labels.keys) == Set(en.labels.keys),
+                    "\(language): missing \(Set(en.labels.keys).subtracting(other.labels.keys).sorted()), extra \(Set(other.labels.keys).subtracting(en.labels.keys).sorted())")
+            for (key, text) in other.labels {
+                #expect(!text.trimmingCharacters(in: .whitespaces).isEmpty, "\(language) \(key) is empty")
+                // Placeholders like {shown} are the same in every language.
+                let placeholders = { (s: String) in Set(s.matches(of: /\{[a-z]+\}/).map { String($0.output) }) }
+                #expect(placeholders(text) == placeholders(en.labels[key] ?? ""), "\(language) \(key) placeholders differ")
+            }
+        }
+    }
+
+    @Test func everyLabelTheTemplatesUseExists() throws {
+        let folder = TemplateSet.bundledFolder.appendingPathComponent("html")
+        var used = Set<String>()
+        for name in TemplateSet.templateNames {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(name).mustache"), encoding: .utf8)
+            for match in text.matches(of: /\{\{\s*l\.([A-Za-z0-9_.]+)\s*\}\}/) { used.insert(String(match.output.1)) }
+        }
+        #expect(used.count > 60)
+        for language in Language.allCases {
+            let catalogue = try Self.catalogue(language)
+            for key in used.sorted() { #expect(catalogue.text(key) != nil, "\(language): templates use l.\(key)") }
+        }
+    }
+
+    @Test func everyDataLabelExists() throws {
+        let ids = try Self.checkIDs()
+        #expect(ids.count == 4 + 5 + 7 + 4 + 5 + 4 + 5 + 6 + 5 + 7 + 9 + 6 + 6)
+        for language in Language.allCases {
+            let catalogue = try Self.catalogue(language)
+            for family in FamilyID.allCases {
+                #expect(catalogue.text("family_title.\(family.rawValue)") != nil, "\(language) family_title.\(family.rawValue)")
+                #expect(catalogue.text("family_summary.\(family.rawValue)") != nil, "\(language) family_summary.\(family.rawValue)")
+            }
+            for (family, check) in ids {
+                #expect(catalogue.text("check.\(family.rawValue).\(check)") != nil, "\(language) check.\(family.rawValue).\(check)")
+            }
+            for status in CheckStatus.allCases { #expect(catalogue.text("status.\(status.rawValue)") != nil) }
+            for level in HealthLevel.allCases { #expect(catalogue.text("health.\(level.rawValue)") != nil) }
+            for code in Self.decisionCodes { #expect(catalogue.text("decision.\(code)") != nil, "\(language) decision.\(code)") }
+            for fact in ["batches", "batch_rows", "traffic"] { #expect(catalogue.text("fact.\(fact)") != nil) }
+        }
+    }
+
+    /// The decisions the samples produce are all among the labelled ones.
+    @Test func samplesProduceOnlyLabelledDecisions() throws {
+        for name in RenderTests.samples {
+            let (evaluation, _) = try RenderFixtures.evaluation(name)
+            for code in evaluation.families.compactMap(\.decision) + [evaluation.production.blocking].compactMap({ $0 }) {
+                #expect(Self.decisionCodes.contains(code), "\(name): \(code) has no label")
+            }
+        }
+    }
+
+    /// Rendered in each language, no page shows a raw key (what `format` returns on a miss).
+    @Test(arguments: Language.allCases)
+    func pagesShowNoRawKeys(_ language: Language) throws {
+        let (evaluation, _) = try RenderFixtures.evaluation("demo-local.json")
+        let withOps = RenderFixtures.withOperations(evaluation, SampleOperations.small)
+        let catalogue = try Self.catalogue(language)
+        for page in HTMLRenderer(templates: try RenderFixtures.templates(language)).pages(withOps) {
+            for key in catalogue.labels.keys where key.contains(".") {
+                #expect(!page.text.contains(">\(key)<") && !page.text.contains(" \(key) "), "\(language) \(page.fileName) shows the key \(key)")
+            }
+        }
+    }
+
+    @Test func polishAndUkrainianTakeTheReferenceWording() throws {
+        let pl = try Self.catalogue(.pl), uk = try Self.catalogue(.uk)
+        #expect(pl.text("check.rehearsals.contracts_frozen") == "Kontrakty zamrożone")
+        #expect(pl.text("family_title.cutover") == "Cutover danych")
+        #expect(pl.text("status.blocked") == "Zablokowane")
+        #expect(uk.text("check.rehearsals.contracts_frozen") == "Контракти зафіксовано")
+        #expect(uk.text("status.next") == "Наступне")
+        #expect(uk.text("table.decision") == "Рішення")
+    }
+}
