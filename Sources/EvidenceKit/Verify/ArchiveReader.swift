@@ -139,7 +139,8 @@ enum ArchiveReader {
                 if parts.count == 1, type != ArchiveReader.directory {
                     unsafe("is a file outside the pack's folder")
                 }
-                inner = parts.count > 1 ? parts.dropFirst().joined(separator: "/") : nil
+                // Entries under a second top folder are reported once (below), not read as the bag.
+                inner = parts.count > 1 && topName == tops[0] ? parts.dropFirst().joined(separator: "/") : nil
                 let key = parts.joined(separator: "/")
                 if !seen.insert(key).inserted { unsafe("duplicate entry: the name appears twice in the archive") }
             }
