@@ -15,7 +15,11 @@ public struct EvidenceCommand: AsyncParsableCommand {
             3 NO-GO under --require-go.
             """,
         version: EvidencePack.version,
-        subcommands: [Check.self]
+        subcommands: [
+            Check.self,
+            Verify.self,
+            Keygen.self,
+        ]
     )
 
     public init() {}
