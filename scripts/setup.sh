@@ -8,8 +8,8 @@ debs=(libsqlite3-dev libxml2-dev libarchive-dev pkg-config)
 pips=()
 case "$mode" in
   build) ;;
-  --test) debs+=(postgresql libxml2-utils python3 python3-pip); pips+=(rfc8785) ;;
-  --bench) debs+=(python3 hyperfine) ;;
+  --test) debs+=(postgresql libxml2-utils python3 python3-pip zstd); pips+=(rfc8785 bagit cryptography) ;;
+  --bench) debs+=(python3 python3-pip hyperfine zstd); pips+=(bagit) ;;
   *) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
 esac
 
