@@ -29,11 +29,9 @@ enum ArchiveReader {
         guard fstat(fd, &info) == 0 else { throw PackError(path, "cannot stat: \(errnoText())") }
         guard let a = archive_read_new() else { throw PackError(path, "libarchive: out of memory") }
         defer { archive_read_free(a) }
-        // Only built-in decompressors: libarchive may otherwise run external programs for rare formats.
+        // The compressions a pack is written with, and no others: nothing runs an external program.
         archive_read_support_filter_gzip(a)
         archive_read_support_filter_zstd(a)
-        archive_read_support_filter_xz(a)
-        archive_read_support_filter_bzip2(a)
         archive_read_support_format_tar(a)
 
         var reader = StreamState(archive: a, pack: path, keep: keep, limits: limits, progress: progress)
@@ -58,6 +56,7 @@ enum ArchiveReader {
         var tops: [String] = []
         var seen: Set<String> = []
         var total: Int64 = 0
+        var keptBytes: Int64 = 0
 
         init(archive: OpaquePointer, pack: String, keep: KeepPolicy, limits: VerifyLimits, progress: ProgressSink?) {
             self.archive = archive
@@ -159,7 +158,8 @@ enum ArchiveReader {
                 if safe, let inner { contents.directories.insert(inner) }
                 return true
             }
-            let keepBytes = safe && inner.map { keep.keeps($0, size: size) } == true
+            let keepBytes = safe && inner.map { keep.keeps($0, size: size, kept: keptBytes) } == true
+            if keepBytes { keptBytes += size }
             guard let digest = readData(name: name, size: size, keep: keepBytes) else { return false }
             if safe, type == ArchiveReader.regularFile, let inner {
                 contents.files[inner] = FileDigest(path: inner, size: digest.size, sha256: digest.sha256, bytes: digest.bytes)

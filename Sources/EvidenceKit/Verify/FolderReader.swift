@@ -21,10 +21,15 @@ enum FolderReader {
             }
         }
         progress?.start(total: files.reduce(0) { $0 + $1.size })
-        let kept = Set(files.filter { keep.keeps($0.path, size: $0.size) }.map { root + "/" + $0.path })
+        var keptBytes: Int64 = 0
+        var kept: Set<String> = []
+        for file in files where keep.keeps(file.path, size: file.size, kept: keptBytes) {
+            kept.insert(root + "/" + file.path)
+            keptBytes += file.size
+        }
         var advance: (@Sendable (Int) -> Void)?
         if let progress { advance = { progress.advance(Int64($0)) } }
-        let results = FileHasher.results(files.map { root + "/" + $0.path }, keep: { kept.contains($0) }, progress: advance)
+        let results = FileHasher.results(files.map { root + "/" + $0.path }, keep: { [kept] in kept.contains($0) }, progress: advance)
         for (entry, result) in zip(files, results) {
             switch result {
             case .success(var digest):

@@ -11,19 +11,19 @@ public struct VerifyLimits: Sendable {
     public var maxCompressionRatio: Double
     /// The ratio is judged once this many bytes have come out of the decompressor.
     public var ratioCheckAfter: Int64
-    /// The largest tag file (manifest, bag-info) or replay input held in memory.
-    public var maxInMemoryFile: Int64
+    /// The most bytes of replay inputs (and tag files) held in memory at once.
+    public var maxInMemoryBytes: Int64
 
     public init(
         maxEntrySize: Int64 = 16 << 30, maxTotalSize: Int64 = 64 << 30, maxEntries: Int = 100_000,
-        maxCompressionRatio: Double = 200, ratioCheckAfter: Int64 = 16 << 20, maxInMemoryFile: Int64 = 4 << 30
+        maxCompressionRatio: Double = 200, ratioCheckAfter: Int64 = 16 << 20, maxInMemoryBytes: Int64 = 4 << 30
     ) {
         self.maxEntrySize = maxEntrySize
         self.maxTotalSize = maxTotalSize
         self.maxEntries = maxEntries
         self.maxCompressionRatio = maxCompressionRatio
         self.ratioCheckAfter = ratioCheckAfter
-        self.maxInMemoryFile = maxInMemoryFile
+        self.maxInMemoryBytes = maxInMemoryBytes
     }
 }
 
@@ -48,17 +48,23 @@ struct PackContents: Sendable {
     func bytes(_ path: String) -> [UInt8]? { files[path]?.bytes }
 }
 
-/// Which files a reader keeps in memory besides hashing them.
+/// Which files a reader keeps in memory besides hashing them: the bag's own tag files, and when
+/// replaying, `data/evidence.xml` and `data/inputs/*` — within a total budget.
 struct KeepPolicy: Sendable {
     var replay: Bool
-    var maxBytes: Int64
+    /// The most bytes kept in all (tag files count toward it too).
+    var budget: Int64
 
     /// The largest tag file read into memory: manifests of real packs are a few kilobytes.
     static let maxTagFile: Int64 = 64 << 20
+    static let tagFiles: Set<String> = [
+        BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile, BagIt.tagManifestFile, BagIt.signatureFile,
+    ]
 
-    func keeps(_ path: String, size: Int64) -> Bool {
-        if !path.contains("/") { return size <= KeepPolicy.maxTagFile }  // tag files at the bag's root
-        guard size <= maxBytes else { return false }
+    /// Whether to keep `path` of `size` bytes when `kept` bytes are kept already.
+    func keeps(_ path: String, size: Int64, kept: Int64) -> Bool {
+        guard kept + size <= budget else { return false }
+        if KeepPolicy.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
         return replay && (path == ReplayInput.evidencePath || path.hasPrefix(ReplayInput.inputsFolder + "/"))
     }
 }

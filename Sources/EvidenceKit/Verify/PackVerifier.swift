@@ -35,7 +35,7 @@ public enum PackVerifier {
     public static func verify(_ path: String, options: VerifyOptions = VerifyOptions()) throws(PackError) -> VerifyReport {
         var info = stat()
         guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
-        let keep = KeepPolicy(replay: options.replay, maxBytes: options.limits.maxInMemoryFile)
+        let keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes)
         let contents: PackContents
         let kind: String
         switch info.st_mode & S_IFMT {
@@ -72,7 +72,7 @@ public enum PackVerifier {
             if let bytes = file.bytes {
                 inputs[String(path.dropFirst(ReplayInput.inputsFolder.count + 1))] = bytes
             } else {
-                failures.append(VerifyFailure(.replay, path, "too large to replay (\(file.size) bytes, limit \(options.limits.maxInMemoryFile))"))
+                failures.append(VerifyFailure(.replay, path, "too large to replay: \(file.size) bytes, beyond the \(options.limits.maxInMemoryBytes) bytes of inputs held in memory"))
             }
         }
         let input = ReplayInput(evidenceXML: contents.bytes(ReplayInput.evidencePath), inputs: inputs, bagInfo: info)
