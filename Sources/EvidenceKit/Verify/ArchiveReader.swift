@@ -101,7 +101,6 @@ enum ArchiveReader {
             if tops.count > 1 {
                 fail(pack, "more than one top folder (\(tops.joined(separator: ", "))): a pack is one folder")
             }
-            contents.topFolder = tops.first
         }
 
         /// Judges one entry and reads its data; false when reading must stop.
@@ -135,6 +134,7 @@ enum ArchiveReader {
             if let top = parts.first, !name.hasPrefix("/") {
                 let topName = String(top)
                 if !tops.contains(topName) { tops.append(topName) }
+                if contents.topFolder == nil { contents.topFolder = topName }
                 if parts.count == 1, type != ArchiveReader.directory {
                     unsafe("is a file outside the pack's folder")
                 }

@@ -52,7 +52,8 @@ public enum PackVerifier {
     }
 
     static func report(pack: String, kind: String, contents: PackContents, options: VerifyOptions) -> VerifyReport {
-        var safetySummary = "\(contents.entryCount) \(kind == "folder" ? "files and folders" : "entries")"
+        let noun = kind == "folder" ? (contents.entryCount == 1 ? "file or folder" : "files and folders") : (contents.entryCount == 1 ? "entry" : "entries")
+        var safetySummary = "\(contents.entryCount) \(noun)"
         if let top = contents.topFolder { safetySummary += " under \(top)/" }
         let safety = StepReport(step: .safety, status: .passed, summary: safetySummary, failures: contents.safety)
         let bag = BagValidator.validate(contents)
