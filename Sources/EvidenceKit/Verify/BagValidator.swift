@@ -1,0 +1,141 @@
+/// BagIt 1.0 validity of what a reader found: every payload file listed and matching, nothing
+/// listed missing, nothing extra, Payload-Oxum, and the tag manifest over the tag files.
+enum BagValidator {
+    struct Outcome {
+        var report: StepReport
+        var info: [BagInfo.Field]
+    }
+
+    static func validate(_ contents: PackContents) -> Outcome {
+        var failures: [VerifyFailure] = []
+        func fail(_ file: String, _ reason: String) { failures.append(VerifyFailure(.bagit, file, reason)) }
+        func sorted<S: Sequence>(_ paths: S) -> [String] where S.Element == String {
+            paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        let files = contents.files
+        let incomplete = contents.complete ? "" : " (the archive was not read to the end)"
+
+        // bagit.txt
+        if let bytes = tagBytes(BagIt.declarationFile, contents, fail: fail) {
+            let (tags, problems) = BagIt.parseTags(bytes)
+            for problem in problems { fail(lineName(BagIt.declarationFile, problem.line), problem.reason) }
+            let version = tags.first { $0.label == "BagIt-Version" }?.value
+            let encoding = tags.first { $0.label == "Tag-File-Character-Encoding" }?.value
+            if version != "1.0" { fail(BagIt.declarationFile, "BagIt-Version is \(version.map { "'\($0)'" } ?? "missing"); expected 1.0") }
+            if encoding?.uppercased() != "UTF-8" {
+                fail(BagIt.declarationFile, "Tag-File-Character-Encoding is \(encoding.map { "'\($0)'" } ?? "missing"); expected UTF-8")
+            }
+        }
+
+        if !contents.directories.contains(BagIt.payloadFolder) && !files.keys.contains(where: { $0.hasPrefix("data/") }) {
+            fail(BagIt.payloadFolder + "/", "missing: a bag holds its payload in data/")
+        }
+        let payload = files.filter { $0.key.hasPrefix(BagIt.payloadFolder + "/") }
+
+        // manifest-sha256.txt: every payload file listed and matching, nothing listed missing.
+        if let bytes = tagBytes(BagIt.manifestFile, contents, fail: fail) {
+            let (entries, problems) = BagIt.parseManifest(bytes)
+            for problem in problems { fail(lineName(BagIt.manifestFile, problem.line), problem.reason) }
+            var listed: Set<String> = []
+            for entry in entries {
+                guard entry.path.hasPrefix(BagIt.payloadFolder + "/"), PathSafety.nameProblem(entry.path) == nil else {
+                    fail(BagIt.manifestFile, "lists \(entry.path), which is not a file inside data/")
+                    continue
+                }
+                guard listed.insert(entry.path).inserted else {
+                    fail(BagIt.manifestFile, "lists \(entry.path) twice")
+                    continue
+                }
+                guard let file = files[entry.path] else {
+                    fail(entry.path, "listed in \(BagIt.manifestFile) but missing from the pack\(incomplete)")
+                    continue
+                }
+                if file.sha256 != entry.sha256 {
+                    fail(entry.path, "content changed: sha256 is \(file.sha256), \(BagIt.manifestFile) says \(entry.sha256)")
+                }
+            }
+            for path in sorted(payload.keys) where !listed.contains(path) {
+                fail(path, "not listed in \(BagIt.manifestFile): a file was added to the payload")
+            }
+        }
+
+        // bag-info.txt: Payload-Oxum.
+        var info: [BagInfo.Field] = []
+        let bytes = payload.values.reduce(Int64(0)) { $0 + $1.size }
+        let actualOxum = BagIt.payloadOxum(bytes: bytes, files: payload.count)
+        if let infoBytes = tagBytes(BagIt.infoFile, contents, fail: fail) {
+            let (tags, problems) = BagIt.parseTags(infoBytes)
+            for problem in problems { fail(lineName(BagIt.infoFile, problem.line), problem.reason) }
+            info = tags.map { BagInfo.Field($0.label, $0.value) }
+            if let oxum = tags.first(where: { $0.label == "Payload-Oxum" })?.value {
+                if oxum != actualOxum {
+                    fail(BagIt.infoFile, "Payload-Oxum is \(oxum), but the payload holds \(bytes) bytes in \(payload.count) files (\(actualOxum))")
+                }
+            } else {
+                fail(BagIt.infoFile, "no Payload-Oxum")
+            }
+        }
+
+        // tagmanifest-sha256.txt: the tag files, each matching; nothing unlisted beside them.
+        var listedTags: Set<String> = []
+        if let tagManifest = tagBytes(BagIt.tagManifestFile, contents, fail: fail) {
+            let (entries, problems) = BagIt.parseManifest(tagManifest)
+            for problem in problems { fail(lineName(BagIt.tagManifestFile, problem.line), problem.reason) }
+            for entry in entries {
+                guard !entry.path.hasPrefix(BagIt.payloadFolder + "/"), entry.path != BagIt.tagManifestFile,
+                      PathSafety.nameProblem(entry.path) == nil
+                else {
+                    fail(BagIt.tagManifestFile, "lists \(entry.path), which is not a tag file")
+                    continue
+                }
+                guard listedTags.insert(entry.path).inserted else {
+                    fail(BagIt.tagManifestFile, "lists \(entry.path) twice")
+                    continue
+                }
+                guard let file = files[entry.path] else {
+                    fail(entry.path, "listed in \(BagIt.tagManifestFile) but missing from the pack\(incomplete)")
+                    continue
+                }
+                if file.sha256 != entry.sha256 {
+                    fail(entry.path, "content changed: sha256 is \(file.sha256), \(BagIt.tagManifestFile) says \(entry.sha256)")
+                }
+            }
+            for required in [BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile] where !listedTags.contains(required) {
+                fail(BagIt.tagManifestFile, "does not list \(required)")
+            }
+        }
+
+        // Nothing outside data/ but the tag files the bag declares.
+        let known: Set<String> = [BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile, BagIt.tagManifestFile, BagIt.signatureFile]
+        for path in sorted(files.keys) where !path.hasPrefix(BagIt.payloadFolder + "/") {
+            if !known.contains(path) && !listedTags.contains(path) {
+                fail(path, "unexpected file outside data/: not a tag file of the bag and not in \(BagIt.tagManifestFile)")
+            }
+        }
+        for folder in sorted(contents.directories) where folder != BagIt.payloadFolder && !folder.hasPrefix(BagIt.payloadFolder + "/") {
+            if !listedTags.contains(where: { $0.hasPrefix(folder + "/") }) {
+                fail(folder + "/", "unexpected folder outside data/")
+            }
+        }
+
+        let summary = "\(payload.count) payload file\(payload.count == 1 ? "" : "s"), \(bytes) bytes (Payload-Oxum \(actualOxum)); tag manifest lists \(listedTags.count)"
+        return Outcome(report: StepReport(step: .bagit, status: .passed, summary: summary, failures: failures), info: info)
+    }
+
+    /// The bytes of a required tag file, or a failure saying why there are none.
+    private static func tagBytes(_ name: String, _ contents: PackContents, fail: (String, String) -> Void) -> [UInt8]? {
+        guard let file = contents.files[name] else {
+            fail(name, "missing" + (contents.complete ? "" : " (the archive was not read to the end)"))
+            return nil
+        }
+        guard let bytes = file.bytes else {
+            fail(name, "too large to be a tag file (\(file.size) bytes)")
+            return nil
+        }
+        return bytes
+    }
+
+    private static func lineName(_ file: String, _ line: Int) -> String {
+        line > 0 ? "\(file):\(line)" : file
+    }
+}

@@ -1,0 +1,104 @@
+import Synchronization
+
+/// Reads a pack folder: every file hashed (on all cores), links and devices reported, never followed.
+enum FolderReader {
+    static func read(_ root: String, keep: KeepPolicy, progress: ProgressSink?) throws(PackError) -> PackContents {
+        let entries = try FileTree.walk(root)
+        var contents = PackContents()
+        var files: [TreeEntry] = []
+        for entry in entries {
+            contents.entryCount += 1
+            if let problem = PathSafety.nameProblem(entry.path) {
+                contents.safety.append(VerifyFailure(.safety, entry.path, problem))
+            }
+            switch entry.kind {
+            case .file: files.append(entry)
+            case .directory: contents.directories.insert(entry.path)
+            case .symlink:
+                contents.safety.append(VerifyFailure(.safety, entry.path, "is a symbolic link; a pack holds regular files and folders only"))
+            case .other(let what):
+                contents.safety.append(VerifyFailure(.safety, entry.path, "is a \(what); a pack holds regular files and folders only"))
+            }
+        }
+        progress?.start(total: files.reduce(0) { $0 + $1.size })
+        var keptBytes: Int64 = 0
+        var kept: Set<String> = []
+        for file in files where keep.keeps(file.path, size: file.size, kept: keptBytes) {
+            kept.insert(root + "/" + file.path)
+            keptBytes += file.size
+        }
+        var advance: (@Sendable (Int) -> Void)?
+        if let progress { advance = { progress.advance(Int64($0)) } }
+        let results = FileHasher.results(files.map { root + "/" + $0.path }, keep: { [kept] in kept.contains($0) }, progress: advance)
+        for (entry, result) in zip(files, results) {
+            switch result {
+            case .success(var digest):
+                digest.path = entry.path
+                contents.files[entry.path] = digest
+            case .failure(let error):
+                contents.safety.append(VerifyFailure(.safety, entry.path, error.reason))
+            }
+        }
+        return contents
+    }
+}
+
+/// Reports bytes done out of a total; the CLI draws it as a bar on a terminal.
+public final class ProgressSink: Sendable {
+    private let report: @Sendable (_ done: Int64, _ total: Int64) -> Void
+    private let state = Mutex<(done: Int64, total: Int64, shown: Int64)>((0, 0, -1))
+
+    public init(_ report: @escaping @Sendable (_ done: Int64, _ total: Int64) -> Void) {
+        self.report = report
+    }
+
+    func start(total: Int64) {
+        state.withLock { $0 = (0, total, -1) }
+        report(0, total)
+    }
+
+    /// Adds `bytes`; reports at most every 1/200 of the total.
+    func advance(_ bytes: Int64) {
+        let show: (Int64, Int64)? = state.withLock { state in
+            state.done += bytes
+            let step = max(1, state.total / 200)
+            guard state.done - state.shown >= step else { return nil }
+            state.shown = state.done
+            return (state.done, state.total)
+        }
+        if let show { report(show.0, show.1) }
+    }
+
+    /// Sets the bytes done (for a stream whose position is known).
+    func set(_ done: Int64) {
+        let show: (Int64, Int64)? = state.withLock { state in
+            state.done = done
+            let step = max(1, state.total / 200)
+            guard state.done - state.shown >= step else { return nil }
+            state.shown = state.done
+            return (state.done, state.total)
+        }
+        if let show { report(show.0, show.1) }
+    }
+
+    func finish() {
+        let total = state.withLock { $0.total }
+        report(total, total)
+    }
+}
+
+
+/// Names a pack may not hold: they would escape, hide or break a line of a manifest.
+enum PathSafety {
+    /// Why `path` is unsafe as a name inside a pack, or nil.
+    static func nameProblem(_ path: String) -> String? {
+        if path.hasPrefix("/") { return "absolute path" }
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) where component == ".." {
+            return "path leaves the pack ('..')"
+        }
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "control character in the name"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How `evpack verify` runs.
+public struct VerifyOptions: Sendable {
+    /// Checks `signature.json` against this key when set.
+    public var key: VerifyingKey?
+    /// False for `--no-replay`.
+    public var replay: Bool
+    public var limits: VerifyLimits
+    /// Runs the checks again from the pack's inputs.
+    public var replayer: any PackReplayer
+    /// Receives bytes done and the total while reading.
+    public var progress: ProgressSink?
+
+    public init(
+        key: VerifyingKey? = nil, replay: Bool = true, limits: VerifyLimits = VerifyLimits(),
+        replayer: any PackReplayer = ReplayUnavailable(), progress: ProgressSink? = nil
+    ) {
+        self.key = key
+        self.replay = replay
+        self.limits = limits
+        self.replayer = replayer
+        self.progress = progress
+    }
+}
+
+/// Verifies a pack offline, folder or archive, in the order of SPEC §6: safety, BagIt,
+/// signature, replay. Every step runs and every failure is reported, not only the first.
+public enum PackVerifier {
+    /// The report on the pack at `path`; throws only when there is no pack to read there.
+    public static func verify(_ path: String, options: VerifyOptions = VerifyOptions()) throws(PackError) -> VerifyReport {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
+        let keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes)
+        let contents: PackContents
+        let kind: String
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            kind = "folder"
+            contents = try FolderReader.read(path, keep: keep, progress: options.progress)
+        case S_IFREG:
+            kind = "archive"
+            contents = try ArchiveReader.read(path, keep: keep, limits: options.limits, progress: options.progress)
+        default:
+            throw PackError(path, "not a folder or an archive file")
+        }
+        return report(pack: path, kind: kind, contents: contents, options: options)
+    }
+
+    static func report(pack: String, kind: String, contents: PackContents, options: VerifyOptions) -> VerifyReport {
+        let noun = kind == "folder" ? (contents.entryCount == 1 ? "file or folder" : "files and folders") : (contents.entryCount == 1 ? "entry" : "entries")
+        var safetySummary = "\(contents.entryCount) \(noun)"
+        if let top = contents.topFolder { safetySummary += " under \(top)/" }
+        let safety = StepReport(step: .safety, status: .passed, summary: safetySummary, failures: contents.safety)
+        let bag = BagValidator.validate(contents)
+        let signature = SignatureValidator.validate(contents, key: options.key)
+        let replay = replayStep(contents, info: bag.info, options: options)
+        return VerifyReport(
+            pack: pack, kind: kind, compression: contents.compression, steps: [safety, bag.report, signature, replay], bagInfo: bag.info)
+    }
+
+    static func replayStep(_ contents: PackContents, info: [BagInfo.Field], options: VerifyOptions) -> StepReport {
+        guard options.replay else {
+            return StepReport(step: .replay, status: .skipped, summary: "skipped on request (--no-replay): the results were not recomputed")
+        }
+        var inputs: [String: [UInt8]] = [:]
+        var failures: [VerifyFailure] = []
+        for (path, file) in contents.files where path.hasPrefix(ReplayInput.inputsFolder + "/") {
+            if let bytes = file.bytes {
+                inputs[String(path.dropFirst(ReplayInput.inputsFolder.count + 1))] = bytes
+            } else {
+                failures.append(VerifyFailure(.replay, path, "too large to replay: \(file.size) bytes, beyond the \(options.limits.maxInMemoryBytes) bytes of inputs held in memory"))
+            }
+        }
+        let input = ReplayInput(evidenceXML: contents.bytes(ReplayInput.evidencePath), inputs: inputs, bagInfo: info)
+        switch options.replayer.replay(input) {
+        case .unavailable(let reason):
+            return StepReport(step: .replay, status: .notChecked, summary: reason, failures: failures)
+        case .checked(let summary, let found):
+            failures += found.map { VerifyFailure(.replay, $0.file, $0.reason) }
+            return StepReport(step: .replay, status: .passed, summary: summary, failures: failures)
+        }
+    }
+}
