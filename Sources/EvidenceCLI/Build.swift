@@ -1,5 +1,6 @@
 import ArgumentParser
 import EvidenceKit
+import Foundation
 
 /// `evpack build`: evaluate a snapshot and write the pack folder.
 struct Build: AsyncParsableCommand {
@@ -23,16 +24,33 @@ struct Build: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Replace a pack of the same name that is already in the output folder.")
     var force = false
 
+    @Option(help: ArgumentHelp("Archive compression: gzip (.tar.gz), zstd (.tar.zst) or none (.tar).", valueName: "kind"))
+    var compression = "gzip"
+
+    @Option(name: .customLong("sign-key"), help: ArgumentHelp(
+        "Sign the payload with this Ed25519 private key (PEM, from evpack keygen): adds signature.json, a DSSE envelope over an in-toto Statement.",
+        valueName: "file"))
+    var signKey: String?
+
     @OptionGroup var evaluation: EvaluationOptions
     @OptionGroup var render: RenderOptions
 
     func run() async throws {
         let action = BuildAction(
-            snapshotPath: snapshot, outputFolder: out, asOf: evaluation.asOfInstant, language: render.language,
-            templatesFolder: render.templates, force: force)
-        let result = try action.perform()
-        let shown = out.hasSuffix("/") ? out + result.name : out + "/" + result.name
-        print("wrote \(shown)")
+            snapshotPath: snapshot, outputFolder: out, inputs: evaluation.inputs, language: render.language,
+            templatesFolder: render.templates, force: force, compression: compression, signKeyPath: signKey,
+            environment: ProcessInfo.processInfo.environment)
+        let bars = [TerminalProgress.ifTerminal(label: "records"), TerminalProgress.ifTerminal(label: "pack   ")]
+        let result = try action.perform { stage, done, total in
+            bars[stage == "records" ? 0 : 1]?.update(done: done, total: total)
+        }
+        bars.forEach { $0?.clear() }
+        let prefix = out.hasSuffix("/") ? out : out + "/"
+        print("wrote \(prefix)\(result.name)/ and \(prefix)\(result.archive.lastPathComponent)")
+        if let ingest = result.ingest {
+            let accepted = ingest.accepted.values.reduce(0, +)
+            print("records: \(accepted) accepted, \(ingest.rejected) rejected, \(ingest.duplicates) duplicates skipped")
+        }
         print(result.evaluation.production.summary)
         try evaluation.enforce(result.evaluation.production)
     }

@@ -22,11 +22,11 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var evaluation: EvaluationOptions
 
     func run() async throws {
-        let bar = ProgressBar(label: "records")
+        let bar = TerminalProgress.ifTerminal(label: "records")
         let prepared = try CheckAction(snapshotPath: snapshot, inputs: evaluation.inputs).perform { done, total in
-            bar.update(done: done, total: total)
+            bar?.update(done: done, total: total)
         }
-        bar.finish()
+        bar?.clear()
         let result = prepared.evaluation
         switch format {
         case .text: print(CheckReport.text(result), terminator: "")

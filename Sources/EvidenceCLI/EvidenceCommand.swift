@@ -39,6 +39,10 @@ public struct EvidenceCommand: AsyncParsableCommand {
         } catch let error as InputError {
             printError("evpack: error: \(error.description)")
             return ExitStatus.inputError
+        } catch let error as BuildError {
+            // Nothing was renamed into place: like an input error, nothing looks written.
+            printError("evpack: error: \(error.description)")
+            return ExitStatus.inputError
         } catch let error as NoGo {
             printError(error.message)
             return ExitStatus.noGo

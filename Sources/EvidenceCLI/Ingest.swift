@@ -49,9 +49,9 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         let action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict)
-        let bar = ProgressBar(label: "ingest")
-        let report = try action.perform { done, total in bar.update(done: done, total: total) }
-        bar.finish()
+        let bar = TerminalProgress.ifTerminal(label: "ingest")
+        let report = try action.perform { done, total in bar?.update(done: done, total: total) }
+        bar?.clear()
         print(IngestSummary.text(report), terminator: "")
     }
 }

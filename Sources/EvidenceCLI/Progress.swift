@@ -1,47 +1,48 @@
+import EvidenceKit
 import Foundation
+import Synchronization
 
-/// A progress bar on standard error, drawn only when standard error is a terminal.
-final class ProgressBar: @unchecked Sendable {
-    private let label: String
-    private let enabled: Bool
-    private let lock = NSLock()
-    private var lastDraw = Date.distantPast
-    private var drawn = false
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal; long work
+/// (ingest, build over large inputs, verify) stays quiet otherwise.
+final class TerminalProgress: Sendable {
+    let label: String
+    /// For work in EvidenceKit that reports through a `ProgressSink` (verify).
+    let sink: ProgressSink
+    private let lastDraw = Mutex<Double>(0)
 
-    init(label: String) {
+    private init(label: String) {
         self.label = label
-        self.enabled = isatty(STDERR_FILENO) == 1
+        self.sink = ProgressSink { done, total in TerminalProgress.draw(label: label, done: done, total: total) }
     }
 
-    /// Redraws at most ten times a second.
+    /// A bar when stderr is a TTY; nil (quiet) otherwise.
+    static func ifTerminal(label: String) -> TerminalProgress? {
+        isatty(STDERR_FILENO) == 1 ? TerminalProgress(label: label) : nil
+    }
+
+    /// Redraws with `done` of `total` bytes, at most ten times a second.
     func update(done: Int, total: Int) {
-        guard enabled, total > 0 else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(lastDraw) >= 0.1 || done >= total else { return }
-        lastDraw = now
-        let fraction = min(1, Double(done) / Double(total))
+        let now = Date().timeIntervalSinceReferenceDate
+        let due = lastDraw.withLock { last -> Bool in
+            guard now - last >= 0.1 || done >= total else { return false }
+            last = now
+            return true
+        }
+        if due { Self.draw(label: label, done: Int64(done), total: Int64(total)) }
+    }
+
+    private static func draw(label: String, done: Int64, total: Int64) {
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 1
         let width = 30
         let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let text = "\r\(label) \(bar) \(Int(fraction * 100))% \(Self.bytes(done))/\(Self.bytes(total))"
-        FileHandle.standardError.write(Data(text.utf8))
-        drawn = true
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let mb = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        let line = "\r\(label) [\(bar)] \(String(format: "%3d", Int(fraction * 100)))%  \(mb(done))/\(mb(total)) MB"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 
-    /// Clears the bar's line.
-    func finish() {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        drawn = false
-    }
-
-    static func bytes(_ n: Int) -> String {
-        if n >= 1 << 30 { return String(format: "%.1f GiB", Double(n) / Double(1 << 30)) }
-        if n >= 1 << 20 { return String(format: "%.1f MiB", Double(n) / Double(1 << 20)) }
-        return "\(n / 1024) KiB"
+    /// Removes the bar before the report is printed.
+    func clear() {
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -21,28 +22,38 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// `evpack build`: evaluate a snapshot and write the pack folder
-/// `OUT/evidence-<session>-<bfg-short>/data/…` (SPEC §5).
+/// `evpack build`: evaluate a snapshot (and its records) and write the pack: the folder
+/// `OUT/evidence-<session>-<bfg-short>/` (a BagIt bag around `data/`, SPEC §5) and its archive.
 public struct BuildAction: Sendable {
     public var snapshotPath: String
-    /// The folder the pack folder is written into (`output` by default); made when missing.
+    /// The folder the pack is written into (`output` by default); made when missing.
     public var outputFolder: String
-    /// The as-of instant; the snapshot's `captured_at` when nil.
-    public var asOf: Instant?
+    /// As-of, window, thresholds, policy and the records.
+    public var inputs: EvaluationInputs
     public var language: Language
     /// A folder whose `html/` and `labels/` files replace the bundled ones.
     public var templatesFolder: String?
     /// Replace a pack of the same name that is already there.
     public var force: Bool
+    /// `gzip`, `zstd` or `none`.
+    public var compression: String
+    /// An Ed25519 private key (PEM, from `evpack keygen`) that signs the payload.
+    public var signKeyPath: String?
+    /// `SOURCE_DATE_EPOCH` and the like: read from here, never from the process directly.
+    public var environment: [String: String]
 
-    public init(snapshotPath: String, outputFolder: String = "output", asOf: Instant? = nil, language: Language = .en,
-                templatesFolder: String? = nil, force: Bool = false) {
+    public init(snapshotPath: String, outputFolder: String = "output", inputs: EvaluationInputs = EvaluationInputs(),
+                language: Language = .en, templatesFolder: String? = nil, force: Bool = false, compression: String = "gzip",
+                signKeyPath: String? = nil, environment: [String: String] = [:]) {
         self.snapshotPath = snapshotPath
         self.outputFolder = outputFolder
-        self.asOf = asOf
+        self.inputs = inputs
         self.language = language
         self.templatesFolder = templatesFolder
         self.force = force
+        self.compression = compression
+        self.signKeyPath = signKeyPath
+        self.environment = environment
     }
 
     /// What a build wrote.
@@ -52,99 +63,109 @@ public struct BuildAction: Sendable {
         public var name: String
         /// The pack folder, `outputFolder/name`.
         public var folder: URL
+        /// The archive beside it.
+        public var archive: URL
+        /// What ingesting `--records` did, when there were records.
+        public var ingest: IngestReport?
     }
 
     /// Reads and checks every input first (exit 2 on a problem, nothing written), then writes
-    /// the pack folder through a temporary folder.
-    public func perform() throws -> Result {
-        let (snapshot, bytes) = try InputFile.snapshot(snapshotPath)
+    /// the pack through temporary names.
+    public func perform(progress: (@Sendable (String, Int, Int) -> Void)? = nil) throws -> Result {
         let templates: TemplateSet
         do {
             templates = try TemplateSet.load(language: language, override: templatesFolder.map { URL(fileURLWithPath: $0) })
         } catch {
             throw InputError.invalidOption(name: "--templates", message: error.description)
         }
-        let evaluation = Evaluator.evaluate(snapshot, options: RunOptions(asOf: asOf ?? snapshot.capturedAt))
-        // TODO(records, issue 3): --records FILE / --ledger DB feed the operations family here.
-        let parent = URL(fileURLWithPath: outputFolder)
-        let name = Self.packName(snapshot)
-        let destination = parent.appendingPathComponent(name)
-        if !force, FileManager.default.fileExists(atPath: destination.path) {
-            throw InputError.invalidOption(
-                name: "--out", message: "\(outputFolder)/\(name) already exists; remove it or pass --force to replace it")
+        let prepared = try EvaluationPipeline.run(snapshotPath: snapshotPath, inputs: inputs) { done, total in
+            progress?("records", done, total)
         }
-        let folder = try Self.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates,
-                                              into: parent, replacing: force)
-        return Result(evaluation: evaluation, name: name, folder: folder)
+        let evaluation = prepared.evaluation
+        let pack = try PackSetup.options(compression: compression, signKeyPath: signKeyPath, asOf: evaluation.asOf, environment: environment)
+        let parent = URL(fileURLWithPath: outputFolder)
+        let name = Self.packName(evaluation.snapshot)
+        if !force {
+            for existing in [name, name + pack.compression.fileExtension]
+            where FileManager.default.fileExists(atPath: parent.appendingPathComponent(existing).path) {
+                throw InputError.invalidOption(
+                    name: "--out", message: "\(outputFolder)/\(existing) already exists; remove it or pass --force to replace it")
+            }
+        }
+        let result = try Self.writePack(
+            evaluation: evaluation, snapshotBytes: prepared.snapshotBytes, ledger: prepared.ledger, templates: templates,
+            into: parent, pack: pack
+        ) { done, total in progress?("pack", done, total) }
+        return Result(evaluation: evaluation, name: name, folder: result.folder, archive: result.archive, ingest: prepared.ingest)
     }
 
-    // MARK: - the pack folder, as a library
+    // MARK: - the pack, as a library
 
     /// The pack's folder name: `evidence-<session>-<bfg-short-checksum>`.
     public static func packName(_ snapshot: Snapshot) -> String {
         "evidence-\(snapshot.session)-\(snapshot.payloadChecksumShort)"
     }
 
-    /// Writes the pack folder for `evaluation` into `parent` and returns its URL.
-    ///
-    /// Everything is written into a temporary sibling folder (`.evidence-….partial-<pid>`,
-    /// a name that does not look like a pack); `finish` then runs on that folder (issue 5
-    /// adds the BagIt files there), and only then is the folder renamed into place. On any
-    /// error the temporary folder is removed and nothing existing is touched. A pack already
-    /// at the destination is an error unless `replacing` is true.
+    /// Writes the pack for `evaluation` into `parent`: `data/` into a temporary hidden folder
+    /// (`.evidence-….partial-<pid>`, a name that does not look like a pack), then the bag
+    /// files, the signature and the archive (`PackWriter.finish`), and only then the folder is
+    /// renamed into place, replacing an earlier pack of that name. On any error the temporary
+    /// folder is removed and nothing existing is touched.
     @discardableResult
-    public static func writePackFolder(
-        evaluation: Evaluation, snapshotBytes: [UInt8], templates: TemplateSet, into parent: URL, replacing: Bool = false,
-        finish: (URL) throws -> Void = { _ in }
-    ) throws -> URL {
+    public static func writePack(
+        evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger?, templates: TemplateSet, into parent: URL,
+        pack: PackOptions, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> PackResult {
         let name = packName(evaluation.snapshot)
-        let destination = parent.appendingPathComponent(name)
-        let pid = getpid()
-        let partial = parent.appendingPathComponent(".\(name).partial-\(pid)")
+        let partial = parent.appendingPathComponent(".\(name).partial-\(getpid())")
         let fm = FileManager.default
         try PackFiles.makeFolders(parent.path)
-        if fm.fileExists(atPath: partial.path) { try? fm.removeItem(at: partial) }
+        removeLeftovers(of: name, in: parent)
         try PackFiles.makeFolders(partial.path)
-        var renamed = false
-        defer { if !renamed { try? fm.removeItem(at: partial) } }
+        var finished = false
+        defer { if !finished { try? fm.removeItem(at: partial) } }
 
-        try writeData(evaluation: evaluation, snapshotBytes: snapshotBytes, templates: templates,
+        try writeData(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates,
                       into: partial.appendingPathComponent("data"))
-        try finish(partial)
-
-        if fm.fileExists(atPath: destination.path) {
-            guard replacing else {
-                throw BuildError.cannotWrite(path: destination.path, reason: "already exists")
-            }
-            let old = parent.appendingPathComponent(".\(name).old-\(pid)")
-            try? fm.removeItem(at: old)
-            try rename(destination, to: old)
-            do {
-                try rename(partial, to: destination)
-            } catch {
-                try? rename(old, to: destination)
-                throw error
-            }
-            renamed = true
-            try? fm.removeItem(at: old)
-        } else {
-            try rename(partial, to: destination)
-            renamed = true
+        let production = evaluation.production
+        let info = BagInfo(
+            asOf: evaluation.asOf, payloadChecksum: evaluation.snapshot.payloadChecksum,
+            productionDecision: production.isGo ? "GO" : "NO-GO \(production.blocking ?? "")")
+        // The payload is read twice: hashed for the manifests, then archived.
+        let total = 2 * FileTree.totalSize(partial.appendingPathComponent("data").path)
+        let done = Mutex(0)
+        let advance: (@Sendable (Int) -> Void)? = progress.map { report in
+            { @Sendable bytes in report(done.withLock { $0 += bytes; return $0 }, total) }
         }
-        return destination
+        let result: PackResult
+        do {
+            result = try PackWriter.finish(folder: partial, name: name, info: info, options: pack, progress: advance)
+        } catch {
+            throw BuildError.cannotWrite(path: error.path, reason: error.reason)
+        }
+        finished = true
+        return result
+    }
+
+    /// Removes what an interrupted build of this pack left behind (hidden `.…partial…` names).
+    static func removeLeftovers(of name: String, in parent: URL) {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: parent.path) else { return }
+        for entry in entries where entry.hasPrefix(".\(name).") && entry.contains(".partial") {
+            try? FileManager.default.removeItem(at: parent.appendingPathComponent(entry))
+        }
     }
 
     /// Writes `data/` of a pack (SPEC §5) into `data`, which is created: the inputs and
     /// packets first, then evidence.xml (validated against the schema before it is written),
     /// its schema, junit.xml and the HTML pages.
-    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], templates: TemplateSet, into data: URL) throws {
+    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger? = nil, templates: TemplateSet, into data: URL) throws {
         let files = PackFiles(root: data)
         try files.folder("")
 
         // data/inputs/
         try files.folder("inputs")
         try files.write("inputs/snapshot.json", storedSnapshot(snapshotBytes, evaluation.snapshot))
-        try writeRecordInputs(into: data.appendingPathComponent("inputs"))
+        try writeRecordInputs(ledger: ledger, asOf: evaluation.asOf, into: data.appendingPathComponent("inputs"))
         try files.write("inputs/options.json", Array(JSONWriter.pretty(evaluation.options.json).utf8))
         var digests: [PackFileDigest] = []
         for name in ["snapshot.json", "records.jsonl", "rejects.jsonl", "options.json"] {
@@ -175,15 +196,22 @@ public struct BuildAction: Sendable {
         }
     }
 
-    /// Writes `records.jsonl` (the sanitized records the checks used) and `rejects.jsonl`
-    /// (one object per rejected line) into `inputs`.
-    ///
-    /// TODO(records, issue 3): replace this body with the sanitized records and the rejects;
-    /// until then no records are read and both files are empty.
-    static func writeRecordInputs(into inputs: URL) throws {
-        let files = PackFiles(root: inputs)
-        try files.write("records.jsonl", [])
-        try files.write("rejects.jsonl", [])
+    /// Writes `records.jsonl` (the sanitized records the checks used, in ingest order) and
+    /// `rejects.jsonl` (file, line, kind and reason of each rejected line, never its content)
+    /// into `inputs`, streamed out of the ledger; both are empty without records.
+    static func writeRecordInputs(ledger: Ledger?, asOf: Instant, into inputs: URL) throws {
+        guard let ledger else {
+            let files = PackFiles(root: inputs)
+            try files.write("records.jsonl", [])
+            try files.write("rejects.jsonl", [])
+            return
+        }
+        do {
+            try ledger.exportRecords(to: inputs.appendingPathComponent("records.jsonl").path, asOf: asOf)
+            try ledger.exportRejects(to: inputs.appendingPathComponent("rejects.jsonl").path)
+        } catch {
+            throw BuildError.cannotWrite(path: inputs.path, reason: "\(error)")
+        }
     }
 
     /// `data/inputs/snapshot.json`: the snapshot bytes as given, except that a connection

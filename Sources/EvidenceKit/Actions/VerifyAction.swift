@@ -12,7 +12,7 @@ public struct VerifyAction: Sendable {
     public var progress: ProgressSink?
 
     public init(
-        packPath: String, keyPath: String? = nil, replay: Bool = true, replayer: any PackReplayer = ReplayUnavailable(),
+        packPath: String, keyPath: String? = nil, replay: Bool = true, replayer: any PackReplayer = EngineReplayer(),
         limits: VerifyLimits = VerifyLimits(), progress: ProgressSink? = nil
     ) {
         self.packPath = packPath

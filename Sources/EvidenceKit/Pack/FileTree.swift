@@ -33,6 +33,11 @@ enum FileTree {
         return entries
     }
 
+    /// The bytes of the files under `root` (0 when it cannot be walked).
+    static func totalSize(_ root: String) -> Int {
+        Int(((try? walk(root)) ?? []).reduce(Int64(0)) { $0 + ($1.kind == .file ? $1.size : 0) })
+    }
+
     private static func walk(_ root: String, relative: String, into entries: inout [TreeEntry]) throws(PackError) {
         let folder = relative.isEmpty ? root : root + "/" + relative
         guard let dir = opendir(folder) else { throw PackError(folder, "cannot open folder: \(errnoText())") }

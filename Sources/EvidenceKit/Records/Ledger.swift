@@ -162,10 +162,7 @@ extension Ledger {
     public func ingest(
         _ sources: [RecordSource], strict: Bool = false, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(IngestError) -> IngestReport {
-        let totalBytes = sources.reduce(0) { total, source in
-            var info = stat()
-            return total + (stat(source.path, &info) == 0 ? Int(info.st_size) : 0)
-        }
+        let totalBytes = sources.reduce(0) { $0 + $1.size }
         let channel = BoundedChannel<[IngestEvent]>(capacity: 8)
         let producer = Thread { IngestProducer(sources: sources, channel: channel).run() }
         producer.stackSize = 4 << 20
@@ -247,7 +244,7 @@ struct IngestProducer: @unchecked Sendable {
         }
         for (index, source) in sources.enumerated() {
             do {
-                let file = try ChunkedFile(path: source.path)
+                let file = try ChunkedFile(source: source)
                 events.append(.fileStart(index))
                 var decoder = RecordDecoder(source: source)
                 var batch = RecordBatch(capacity: Self.batchSize)

@@ -15,17 +15,33 @@ public enum RecordFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// One records file to read.
+/// One records file to read (or its bytes, when they are already in memory).
 public struct RecordSource: Sendable {
     public var path: String
     public var format: RecordFormat
     /// The kind of every row of a CSV file without a `kind` column.
     public var kind: RecordKind?
+    /// The file's bytes when they come from memory (a pack being verified), not from `path`.
+    public var bytes: [UInt8]?
 
     public init(path: String, format: RecordFormat? = nil, kind: RecordKind? = nil) {
         self.path = path
         self.format = format ?? RecordFormat.guess(path)
         self.kind = kind
+    }
+
+    /// Records already in memory; `name` stands for the file in messages.
+    public init(name: String, bytes: [UInt8], format: RecordFormat = .jsonl) {
+        self.path = name
+        self.format = format
+        self.bytes = bytes
+    }
+
+    /// The size in bytes, for progress.
+    var size: Int {
+        if let bytes { return bytes.count }
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     /// The name rejects and packs use: the last path component, never an absolute path.
@@ -37,7 +53,10 @@ public struct RecordSource: Sendable {
 /// A file read in large chunks, with the SHA-256 of every byte read.
 final class ChunkedFile {
     static let chunkSize = 4 << 20
+    /// -1 when reading from `memory`.
     let fd: Int32
+    private let memory: [UInt8]?
+    private var memoryOffset = 0
     var buffer: UnsafeMutablePointer<UInt8>
     var capacity: Int
     var start = 0
@@ -47,7 +66,24 @@ final class ChunkedFile {
     /// Bytes read so far (for progress).
     private(set) var bytesRead = 0
 
+    /// Reads a source: its bytes when it carries them, else its file.
+    convenience init(source: RecordSource) throws(InputError) {
+        if let bytes = source.bytes {
+            self.init(memory: bytes)
+        } else {
+            try self.init(path: source.path)
+        }
+    }
+
+    init(memory: [UInt8]) {
+        fd = -1
+        self.memory = memory
+        capacity = Self.chunkSize * 2
+        buffer = .allocate(capacity: capacity)
+    }
+
     init(path: String) throws(InputError) {
+        memory = nil
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
         var info = stat()
@@ -61,7 +97,7 @@ final class ChunkedFile {
 
     deinit {
         buffer.deallocate()
-        close(fd)
+        if fd >= 0 { close(fd) }
     }
 
     /// Moves the unread bytes to the front and reads more; false at end of file.
@@ -79,6 +115,18 @@ final class ChunkedFile {
             buffer.deallocate()
             buffer = bigger
             capacity *= 2
+        }
+        if let memory {
+            let n = min(capacity - end, Self.chunkSize, memory.count - memoryOffset)
+            if n == 0 { atEOF = true; return false }
+            memory.withUnsafeBufferPointer { source in
+                (buffer + end).update(from: source.baseAddress! + memoryOffset, count: n)
+            }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + end, count: n))
+            memoryOffset += n
+            end += n
+            bytesRead += n
+            return true
         }
         while true {
             let n = read(fd, buffer + end, min(capacity - end, Self.chunkSize))
