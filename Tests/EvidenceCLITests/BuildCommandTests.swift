@@ -16,13 +16,13 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: out) }
         let result = try Run.evpack(["build", TestPaths.snapshot("demo-local.json"), "--out", out.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == "wrote \(out.path)/\(Self.demoName)\nProduction NO-GO — BLOCKED_PENDING_DRY_RUN\n")
-        // Only the pack: no temporary folder left beside it.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == [Self.demoName])
+        #expect(result.stdout == "wrote \(out.path)/\(Self.demoName)/ and \(out.path)/\(Self.demoName).tar.gz\nProduction NO-GO — BLOCKED_PENDING_DRY_RUN\n")
+        // Only the pack and its archive: no temporary name left beside them.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == [Self.demoName, Self.demoName + ".tar.gz"])
         let data = out.appendingPathComponent(Self.demoName).appendingPathComponent("data")
         let files = Self.contents(data)
         for expected in ["index.html", "connection.html", "dry_run.html", "board.html", "infrastructure.html", "release.html",
-                         "rollback.html", "preflight.html", "runbook.html", "cutover.html", "wiring.html", "integration.html",
+                         "rollback.html", "preflight.html", "runbook.html", "cutover.html", "wiring.html", "operations.html", "integration.html",
                          "rehearsals.html", "evidence.xml", "schema/evidence-pack.xsd", "junit.xml", "packets/preflight.txt",
                          "packets/runbook.sql", "packets/cutover.txt", "packets/release.env", "packets/rollback.env",
                          "inputs/snapshot.json", "inputs/records.jsonl", "inputs/rejects.jsonl", "inputs/options.json"] {
@@ -59,7 +59,7 @@ import TestSupport
         let result = try Run.process(TestPaths.evpack, ["build", TestPaths.snapshot("demo-local.json"), "--out", "packs", "--lang", "uk"],
                                      currentDirectory: out.path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("wrote packs/\(Self.demoName)\n"))
+        #expect(result.stdout.hasPrefix("wrote packs/\(Self.demoName)/ and packs/\(Self.demoName).tar.gz\n"))
         let index = try String(contentsOf: out.appendingPathComponent("packs/\(Self.demoName)/data/index.html"), encoding: .utf8)
         #expect(index.contains("<html lang=\"uk\">") && index.contains("Production рішення"))
     }
@@ -77,7 +77,7 @@ import TestSupport
         let forced = try Run.evpack(["build", TestPaths.snapshot("demo-local.json"), "--out", out.path, "--force"])
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try String(contentsOf: index, encoding: .utf8).hasPrefix("<!DOCTYPE html>"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == [Self.demoName])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == [Self.demoName, Self.demoName + ".tar.gz"])
     }
 
     @Test func requireGoExitsThreeAfterWriting() throws {
@@ -87,8 +87,9 @@ import TestSupport
         #expect(demo.status == 3)
         #expect(demo.stderr.contains("NO-GO"))
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(Self.demoName)/data/evidence.xml").path))
-        let ready = try Run.evpack(["build", TestPaths.snapshot("ready.json"), "--out", out.path, "--require-go"])
-        #expect(ready.status == 0)
+        let ready = try Run.evpack(["build", TestPaths.snapshot("ready.json"), "--records", TestPaths.snapshot("ready-records.jsonl"),
+                                    "--out", out.path, "--require-go"])
+        #expect(ready.status == 0, "\(ready.stdout)\(ready.stderr)")
         #expect(ready.stdout.contains("Production GO"))
     }
 

@@ -13,6 +13,7 @@ import TestSupport
             "release 3/5 BLOCKED_PENDING_DRY_RUN", "rollback 0/4 BLOCKED_PENDING_DRY_RUN", "preflight 1/5 BLOCKED_PENDING_PREFLIGHT",
             "runbook 1/6 BLOCKED_PENDING_PREFLIGHT", "cutover 0/5 BLOCKED_PENDING_DATA_CUTOVER batches 1/4",
             "wiring 0/7 BLOCKED_PENDING_INFRASTRUCTURE_OR_CREDENTIALS traffic production_traffic_disabled",
+            "operations 5/6 BLOCKED_BY_OPERATIONS",
             "integration 2/9 BLOCKED_PENDING_INTEGRATION", "rehearsals 0/6", "Production NO-GO — BLOCKED_PENDING_DRY_RUN",
         ] {
             #expect(lines.contains(expected), "missing line: \(expected)\n\(result.stdout)")
@@ -20,7 +21,7 @@ import TestSupport
     }
 
     @Test func jsonHasTheShapeOfTheSpec() throws {
-        let result = try Run.evpack(["check", TestPaths.snapshot("ready.json"), "--format", "json"])
+        let result = try Run.evpack(["check", TestPaths.snapshot("ready.json"), "--records", TestPaths.snapshot("ready-records.jsonl"), "--format", "json"])
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
         #expect((object["payload_checksum"] as? String)?.count == 64)
@@ -32,7 +33,13 @@ import TestSupport
         #expect(production["decision"] as? String == "GO")
         #expect(production["blocking"] is NSNull)
         let families = try #require(object["families"] as? [String: [String: Any]])
-        #expect(Set(families.keys) == ["connection", "dry_run", "board", "infrastructure", "release", "rollback", "preflight", "runbook", "cutover", "wiring", "integration", "rehearsals"])
+        #expect(Set(families.keys) == ["connection", "dry_run", "board", "infrastructure", "release", "rollback", "preflight", "runbook", "cutover", "wiring", "operations", "integration", "rehearsals"])
+        let records = try #require(object["records"] as? [String: Any])
+        #expect((records["accepted"] as? [String: Int])?["audit"] == 13)
+        #expect(records["expired"] as? Int == 1)
+        let operations = try #require(object["operations"] as? [String: Any])
+        #expect(operations["window"] as? String == "24h")
+        #expect((operations["telemetry"] as? [[String: Any]])?.last?["events"] as? Int == 5)
         let preflight = try #require(families["preflight"])
         #expect(preflight["ready"] as? Int == 5 && preflight["total"] as? Int == 5)
         #expect(preflight["decision"] as? String == "PREFLIGHT_READY")
@@ -47,8 +54,12 @@ import TestSupport
         let demo = try Run.evpack(["check", TestPaths.snapshot("demo-local.json"), "--require-go"])
         #expect(demo.status == 3)
         #expect(demo.stderr.contains("NO-GO"))
-        let ready = try Run.evpack(["check", TestPaths.snapshot("ready.json"), "--require-go"])
+        let ready = try Run.evpack(["check", TestPaths.snapshot("ready.json"), "--records", TestPaths.snapshot("ready-records.jsonl"), "--require-go"])
         #expect(ready.status == 0)
+        // Without records there is no audit trail: NO-GO.
+        let bare = try Run.evpack(["check", TestPaths.snapshot("ready.json"), "--require-go"])
+        #expect(bare.status == 3)
+        #expect(bare.stderr.contains("BLOCKED_BY_OPERATIONS"))
     }
 
     @Test func asOfIsReported() throws {
@@ -115,6 +126,6 @@ import TestSupport
         #expect(stale.contains("stale: recorded for bfg-3f9a0c21"))
         #expect(try summary("rehearsals-partial.json").contains("rehearsals      3/6"))
         #expect(try summary("infra-no-credentials.json").contains("Production NO-GO — BLOCKED_PENDING_INFRASTRUCTURE_OR_CREDENTIALS"))
-        #expect(try summary("ready.json").contains("Production GO"))
+        #expect(try summary("ready.json").contains("Production NO-GO — BLOCKED_BY_OPERATIONS"))
     }
 }

@@ -54,26 +54,63 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["release.pub"])
     }
 
+    /// A real pack: `evpack build` of ready.json with its records, signed with a key from keygen.
     @Test func verifyAGoodPackSignedWithAKeyFromKeygen() throws {
-        let keys = TestPaths.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: keys) }
-        let base = keys.appendingPathComponent("signer").path
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = folder.appendingPathComponent("signer").path
         #expect(try Run.evpack(["keygen", "--out", base]).status == 0)
-        let pack = try Self.tinyPack(signingKey: try SigningKey.read(base + ".key"))
-        defer { try? FileManager.default.removeItem(at: pack.root) }
-        for path in [pack.folder.path, pack.archive.path] {
+        let out = folder.appendingPathComponent("packs")
+        let build = try Run.evpack(["build", TestPaths.snapshot("ready.json"), "--records", TestPaths.snapshot("ready-records.jsonl"),
+                                    "--out", out.path, "--sign-key", base + ".key"])
+        #expect(build.status == 0, "\(build.stderr)")
+        let name = "evidence-grant-ready-bfg-d6f24eb0"
+        for path in [out.appendingPathComponent(name).path, out.appendingPathComponent(name + ".tar.gz").path] {
             let result = try Run.evpack(["verify", path, "--key", base + ".pub"])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("VERIFIED: every check holds"))
-            #expect(result.stdout.contains("replay: not available in this build"))
-            #expect(result.stdout.contains("decision NO-GO BLOCKED_PENDING_DRY_RUN"))
+            #expect(result.stdout.contains("identical to evidence.xml (Production GO)"), "\(result.stdout)")
+            #expect(result.stdout.contains("decision GO"))
             // Not a terminal: no progress bar, nothing on stderr.
             #expect(result.stderr.isEmpty)
         }
-        let noReplay = try Run.evpack(["verify", pack.archive.path, "--no-replay"])
+        let noReplay = try Run.evpack(["verify", out.appendingPathComponent(name + ".tar.gz").path, "--no-replay"])
         #expect(noReplay.status == 0)
         #expect(noReplay.stdout.contains("skipped on request (--no-replay)"))
         #expect(noReplay.stdout.contains("signature.json is present but was not verified: no --key given"))
+    }
+
+    /// An edited decision with manifests recomputed to match: only replay catches it.
+    @Test func replayCatchesAnEditedDecisionWithRecomputedManifests() throws {
+        let out = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        #expect(try Run.evpack(["build", TestPaths.snapshot("demo-local.json"), "--out", out.path]).status == 0)
+        let pack = out.appendingPathComponent("evidence-grant-demo-local-bfg-7b2c7a5b")
+        let evidence = pack.appendingPathComponent("data/evidence.xml")
+        var xml = try String(contentsOf: evidence, encoding: .utf8)
+        #expect(xml.contains("decision=\"NO-GO\""))
+        xml = xml.replacingOccurrences(of: "decision=\"NO-GO\"", with: "decision=\"GO\"")
+        try Data(xml.utf8).write(to: evidence)
+        // Recompute both manifests, as a careful forger would.
+        let forge = #"""
+            import hashlib, os, sys
+            root = sys.argv[1]
+            def sha(p): return hashlib.sha256(open(os.path.join(root, p), "rb").read()).hexdigest()
+            lines = open(os.path.join(root, "manifest-sha256.txt")).read().splitlines()
+            open(os.path.join(root, "manifest-sha256.txt"), "w").write("".join(f"{sha(l.split('  ', 1)[1])}  {l.split('  ', 1)[1]}\n" for l in lines))
+            files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(root, "data")) for f in fs]
+            oxum = f"Payload-Oxum: {sum(os.path.getsize(f) for f in files)}.{len(files)}"
+            info = open(os.path.join(root, "bag-info.txt")).read().splitlines()
+            open(os.path.join(root, "bag-info.txt"), "w").write("".join((oxum if l.startswith("Payload-Oxum:") else l) + "\n" for l in info))
+            tags = open(os.path.join(root, "tagmanifest-sha256.txt")).read().splitlines()
+            open(os.path.join(root, "tagmanifest-sha256.txt"), "w").write("".join(f"{sha(l.split('  ', 1)[1])}  {l.split('  ', 1)[1]}\n" for l in tags))
+            """#
+        #expect(try Run.python(forge, [pack.path]).status == 0)
+        let skipped = try Run.evpack(["verify", pack.path, "--no-replay"])
+        #expect(skipped.status == 0, "the forgery passes every check but replay: \(skipped.stdout)")
+        let result = try Run.evpack(["verify", pack.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("data/evidence.xml: production decision: recorded 'GO', replay gives 'NO-GO'"), "\(result.stdout)")
     }
 
     @Test func verifyReportsEveryFailureAndExitsOne() throws {
@@ -84,7 +121,7 @@ import TestSupport
         let other = pack.root.appendingPathComponent("other.pub")
         try Data(try SigningKey(rawSeed: [UInt8](repeating: 2, count: 32)).publicKey.pem.utf8).write(to: other)
 
-        let text = try Run.evpack(["verify", pack.folder.path, "--key", other.path])
+        let text = try Run.evpack(["verify", pack.folder.path, "--key", other.path, "--no-replay"])
         #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
         #expect(text.stdout.contains("data/evidence.xml: content changed"))
         #expect(text.stdout.contains("data/index.html: listed in manifest-sha256.txt but missing"))

@@ -9,8 +9,9 @@ import TestSupport
     // MARK: - the two reference states
 
     @Test func demoSnapshotGivesTheControlCentreExactly() throws {
-        let evaluation = try Fixtures.evaluate(Fixtures.json("demo-local.json"))
+        let evaluation = try Fixtures.evaluate(Fixtures.json("demo-local.json"), records: nil)
         let expected: [FamilyID: (String, String?)] = [
+            .operations: ("5/6", "BLOCKED_BY_OPERATIONS"),
             .connection: ("0/4", "BLOCKED_PENDING_CONNECTION"),
             .dryRun: ("0/5", "BLOCKED_PENDING_DRY_RUN"),
             .board: ("1/7", nil),
@@ -56,6 +57,8 @@ import TestSupport
         var status: CheckStatus
         var detail: String? = nil
         var rebind = true
+        /// A records file of snapshots/ instead of ready-records.jsonl ("" for none).
+        var records = "ready-records.jsonl"
         var description: String { name }
     }
 
@@ -148,13 +151,28 @@ import TestSupport
         Case(name: "gate release", edits: [("rehearsals[0].accepted_at", null)], family: .integration, check: "release_handoff", status: .review),
         Case(name: "gate infrastructure", edits: [("infrastructure.region.value", null)], family: .integration, check: "infrastructure_decision", status: .review),
         Case(name: "gate rollback", edits: [("rollback.owner_ack_at", null)], family: .integration, check: "rollback_drill", status: .review),
+        // operations: the records, not the snapshot, break these
+        Case(name: "no records", edits: [], family: .operations, check: "records_present", status: .review,
+             detail: "no accepted records: production cannot be GO without an audit trail", records: ""),
+        Case(name: "stuck run", edits: [], family: .operations, check: "no_stuck_runs", status: .review, records: "records-stuck-run.jsonl"),
+        Case(name: "failed run", edits: [], family: .operations, check: "no_failed_runs", status: .review,
+             detail: "1 failed runs in the 24h window", records: "records-failed-run.jsonl"),
+        Case(name: "release pause", edits: [], family: .operations, check: "no_release_pause", status: .blocked, records: "records-release-pause.jsonl"),
+        Case(name: "missing sign-off", edits: [], family: .operations, check: "signoffs_corroborated", status: .review,
+             detail: "10/11 sign-offs corroborated; missing: db_schema (user_accountant_olena)", records: "records-missing-signoff.jsonl"),
+        Case(name: "sign-off too late", edits: [("rehearsals[0].accepted_at", s("2026-11-10T10:00:00Z"))], family: .operations,
+             check: "signoffs_corroborated", status: .review),
+        Case(name: "sign-off by someone else", edits: [("rehearsals[2].owner", s("user_md_anna"))], family: .operations,
+             check: "signoffs_corroborated", status: .review),
+        Case(name: "deploy policy", edits: [], family: .operations, check: "deploy_policy", status: .review,
+             detail: "6 policy findings in the 24h window", records: "records-deploy-violations.jsonl"),
     ] + RehearsalKey.allCases.enumerated().map { index, key in
         Case(name: "rehearsal \(key.rawValue)", edits: [("rehearsals[\(index)].accepted_at", null)], family: .rehearsals, check: key.rawValue, status: .next, detail: "not accepted")
     }
 
     @Test(arguments: notReady)
     func oneEditMakesOneCheckNotReady(_ c: Case) throws {
-        let evaluation = try Fixtures.evaluate(Fixtures.ready(c.edits), rebind: c.rebind)
+        let evaluation = try Fixtures.evaluate(Fixtures.ready(c.edits), rebind: c.rebind, records: Fixtures.ledger(c.records))
         let family = try #require(evaluation.family(c.family))
         let check = try #require(family.check(c.check), "\(c.family) has no check \(c.check)")
         #expect(check.status == c.status, "\(c.name)")

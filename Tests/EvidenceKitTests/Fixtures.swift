@@ -24,8 +24,29 @@ enum Fixtures {
         return try SnapshotReader.read(bytes(value), file: "fixture.json")
     }
 
-    static func evaluate(_ value: JSONValue, rebind: Bool = true) throws -> Evaluation {
-        Evaluator.evaluate(try snapshot(value, rebind: rebind))
+    /// The records that corroborate ready.json (snapshots/ready-records.jsonl), in a ledger.
+    static var readyRecords: Ledger { ledger("ready-records.jsonl")! }
+
+    /// Ledgers of the sample records files, made once.
+    static let ledgers: [String: Ledger] = {
+        var result: [String: Ledger] = [:]
+        for name in ["ready-records.jsonl", "records-stuck-run.jsonl", "records-failed-run.jsonl", "records-release-pause.jsonl",
+                     "records-missing-signoff.jsonl", "records-deploy-violations.jsonl"] {
+            let ledger = try! Ledger.temporary()
+            _ = try! ledger.ingest([RecordSource(path: TestPaths.snapshot(name))])
+            result[name] = ledger
+        }
+        return result
+    }()
+
+    /// The ledger of a sample records file; nil for "" (no records).
+    static func ledger(_ name: String) -> Ledger? { name.isEmpty ? nil : ledgers[name]! }
+
+    /// Evaluates with the ready records (pass nil for none).
+    static func evaluate(_ value: JSONValue, rebind: Bool = true, records: Ledger? = readyRecords) throws -> Evaluation {
+        let snapshot = try snapshot(value, rebind: rebind)
+        let options = RunOptions(asOf: snapshot.capturedAt)
+        return Evaluator.evaluate(snapshot, options: options, operations: try records?.operations(snapshot: snapshot, options: options))
     }
 
     /// ready.json with some edits applied.

@@ -3,57 +3,58 @@ import Testing
 import TestSupport
 @testable import EvidenceKit
 
-/// `BuildAction.writePackFolder`: a temporary folder renamed into place, or nothing at all.
+/// `BuildAction.writePack`: a temporary hidden folder made into a bag and archived, then
+/// renamed into place — or nothing at all.
 @Suite struct RenderBuildTests {
-    struct Stop: Error {}
-
     static func inputs() throws -> (Evaluation, [UInt8], TemplateSet) {
         let (evaluation, bytes) = try RenderFixtures.evaluation("demo-local.json")
         return (evaluation, bytes, try RenderFixtures.templates())
     }
 
-    @Test func writesThroughATemporaryFolderAndHandsItToFinish() throws {
+    static let pack = PackOptions(mtime: 1_795_165_200)
+
+    @Test func writesTheFolderAndTheArchiveAndNothingElse() throws {
         let (evaluation, bytes, templates) = try Self.inputs()
         let parent = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: parent) }
-        var seen: URL?
-        let folder = try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent) { partial in
-            seen = partial
-            #expect(partial.lastPathComponent.hasPrefix(".evidence-grant-demo-local-bfg-7b2c7a5b.partial-"))
-            #expect(FileManager.default.fileExists(atPath: partial.appendingPathComponent("data/evidence.xml").path))
-            try Data("BagIt-Version: 1.0\n".utf8).write(to: partial.appendingPathComponent("bagit.txt"))
+        let result = try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: templates,
+                                               into: parent, pack: Self.pack)
+        #expect(result.folder.lastPathComponent == "evidence-grant-demo-local-bfg-7b2c7a5b")
+        for file in ["bagit.txt", "bag-info.txt", "manifest-sha256.txt", "tagmanifest-sha256.txt", "data/evidence.xml", "data/index.html"] {
+            #expect(FileManager.default.fileExists(atPath: result.folder.appendingPathComponent(file).path), "\(file)")
         }
-        #expect(seen != nil)
-        #expect(folder.lastPathComponent == "evidence-grant-demo-local-bfg-7b2c7a5b")
-        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bagit.txt").path))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == [folder.lastPathComponent])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).sorted()
+            == ["evidence-grant-demo-local-bfg-7b2c7a5b", "evidence-grant-demo-local-bfg-7b2c7a5b.tar.gz"])
     }
 
-    @Test func aFailureLeavesNothingAndKeepsWhatWasThere() throws {
+    @Test func aFailureKeepsWhatWasThereAndLeavesNoPartialNames() throws {
         let (evaluation, bytes, templates) = try Self.inputs()
         let parent = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: parent) }
-        #expect(throws: Stop.self) {
-            try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent) { _ in throw Stop() }
-        }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
-
-        let first = try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent)
-        try Data("kept".utf8).write(to: first.appendingPathComponent("marker"))
+        let first = try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: templates,
+                                              into: parent, pack: Self.pack)
+        try Data("kept".utf8).write(to: first.folder.appendingPathComponent("marker"))
+        var broken = templates
+        broken.schema = Array("<not-a-schema/>".utf8)
         #expect(throws: BuildError.self) {
-            try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent)
+            try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: broken, into: parent, pack: Self.pack)
         }
-        #expect(throws: Stop.self) {
-            try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent, replacing: true) { _ in
-                throw Stop()
-            }
-        }
-        #expect(try String(contentsOf: first.appendingPathComponent("marker"), encoding: .utf8) == "kept")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == [first.lastPathComponent])
+        #expect(try String(contentsOf: first.folder.appendingPathComponent("marker"), encoding: .utf8) == "kept")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).allSatisfy { !$0.hasPrefix(".") })
 
-        try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent, replacing: true)
-        #expect(!FileManager.default.fileExists(atPath: first.appendingPathComponent("marker").path))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == [first.lastPathComponent])
+        try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: templates, into: parent, pack: Self.pack)
+        #expect(!FileManager.default.fileExists(atPath: first.folder.appendingPathComponent("marker").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).count == 2)
+    }
+
+    @Test func leftoversOfAnInterruptedBuildAreCleared() throws {
+        let (evaluation, bytes, templates) = try Self.inputs()
+        let parent = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let leftover = parent.appendingPathComponent(".evidence-grant-demo-local-bfg-7b2c7a5b.partial-99999")
+        try FileManager.default.createDirectory(at: leftover, withIntermediateDirectories: true)
+        try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: templates, into: parent, pack: Self.pack)
+        #expect(!FileManager.default.fileExists(atPath: leftover.path))
     }
 
     /// XML that does not validate stops the build before anything is renamed into place.
@@ -67,7 +68,7 @@ import TestSupport
         let parent = TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: parent) }
         do {
-            try BuildAction.writePackFolder(evaluation: evaluation, snapshotBytes: bytes, templates: templates, into: parent)
+            try BuildAction.writePack(evaluation: evaluation, snapshotBytes: bytes, ledger: nil, templates: templates, into: parent, pack: Self.pack)
             Issue.record("the build should have failed")
         } catch BuildError.invalidEvidenceXML(let failure) {
             #expect(failure.messages.contains { $0.contains("signed") })

@@ -13,7 +13,7 @@ import TestSupport
         #expect(files.map(\.path) == [
             "board.html", "connection.html", "cutover.html", "dry_run.html", "evidence.xml", "index.html", "infrastructure.html",
             "inputs/options.json", "inputs/records.jsonl", "inputs/rejects.jsonl", "inputs/snapshot.json", "integration.html",
-            "junit.xml", "packets/cutover.txt", "packets/preflight.txt", "packets/release.env", "packets/rollback.env",
+            "junit.xml", "operations.html", "packets/cutover.txt", "packets/preflight.txt", "packets/release.env", "packets/rollback.env",
             "packets/runbook.sql", "preflight.html", "rehearsals.html", "release.html", "rollback.html", "runbook.html",
             "schema/evidence-pack.xsd", "wiring.html",
         ])

@@ -20,7 +20,8 @@ import TestSupport
                 }
             }
         }
-        for id in ["records_present", "no_stuck_runs", "no_failed_runs", "no_release_pause", "signoffs_corroborated", "deploy_policy"] {
+        for id in ["records_present", "no_stuck_runs", "no_failed_runs", "no_release_pause", "signoffs_corroborated", "deploy_policy"]
+        where seen.insert("operations.\(id)").inserted {
             ids.append((.operations, id))
         }
         return ids

@@ -72,8 +72,8 @@ enum RenderFixtures {
         return out.sorted { $0.0 < $1.0 }
     }
 
-    /// `evaluation` as if the records had been read: the summary, and an operations family
-    /// (blocked by a stuck run) placed where the registry will put it.
+    /// `evaluation` as if these records had been read: the summary, and the operations family
+    /// (blocked by a stuck run) in the registry's place.
     static func withOperations(_ evaluation: Evaluation, _ summary: OperationsSummary, family: Bool = true) -> Evaluation {
         var evaluation = evaluation
         evaluation.operations = summary
@@ -89,8 +89,12 @@ enum RenderFixtures {
                     CheckResult("deploy_policy", .review, "\(summary.deployFindings.total) findings"),
                 ],
                 decision: "BLOCKED_BY_OPERATIONS", successDecision: "OPERATIONS_CLEAR")
-            let index = evaluation.families.firstIndex { $0.id == .integration } ?? evaluation.families.count
-            evaluation.families.insert(operations, at: index)
+            if let index = evaluation.families.firstIndex(where: { $0.id == .operations }) {
+                evaluation.families[index] = operations
+            } else {
+                let index = evaluation.families.firstIndex { $0.id == .integration } ?? evaluation.families.count
+                evaluation.families.insert(operations, at: index)
+            }
             evaluation.production = ProductionDecision(families: evaluation.families)
         }
         return evaluation

@@ -48,7 +48,8 @@ public struct Evaluation: Sendable {
     /// Family results in evaluation order.
     public var families: [FamilyResult]
     public var production: ProductionDecision
-    /// What the records showed (empty counts when there were none).
+    /// What the records showed; nil when no records were read (the operations family then
+    /// reports that there is no audit trail).
     public var operations: OperationsSummary?
 
     public var asOf: Instant { options.asOf }
@@ -78,7 +79,7 @@ public enum Evaluator {
         }
         return Evaluation(
             snapshot: snapshot, options: options, families: families, production: ProductionDecision(families: families),
-            operations: context.operations.summary
+            operations: operations?.summary
         )
     }
 }
