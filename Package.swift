@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         .executableTarget(
@@ -28,7 +31,18 @@ let package = Package(
             name: "EvidenceCLI",
             dependencies: [
                 "EvidenceKit",
+                "EvidencePreview",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "EvidencePreview",
+            dependencies: [
+                "EvidenceKit",
+                "CArchive",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .target(
@@ -67,6 +81,16 @@ let package = Package(
             name: "EvidenceKitTests",
             dependencies: ["EvidenceKit", "TestSupport"],
             exclude: ["Golden"]
+        ),
+        .testTarget(
+            name: "EvidencePreviewTests",
+            dependencies: [
+                "EvidencePreview",
+                "EvidenceKit",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "EvidenceCLITests",

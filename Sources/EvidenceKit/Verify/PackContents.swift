@@ -54,6 +54,10 @@ struct KeepPolicy: Sendable {
     var replay: Bool
     /// The most bytes kept in all (tag files count toward it too).
     var budget: Int64
+    /// Any file up to this many bytes is kept too, while no more than `anyFileBudget` bytes are
+    /// kept (the preview server's cache); -1 keeps none. Tag files are kept beyond that budget.
+    var anyFileUpTo: Int64 = -1
+    var anyFileBudget: Int64 = 0
 
     /// The largest tag file read into memory: manifests of real packs are a few kilobytes.
     static let maxTagFile: Int64 = 64 << 20
@@ -65,6 +69,7 @@ struct KeepPolicy: Sendable {
     func keeps(_ path: String, size: Int64, kept: Int64) -> Bool {
         guard kept + size <= budget else { return false }
         if KeepPolicy.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
+        if size <= anyFileUpTo, kept + size <= anyFileBudget { return true }
         return replay && (path == ReplayInput.evidencePath || path.hasPrefix(ReplayInput.inputsFolder + "/"))
     }
 }

@@ -1,0 +1,211 @@
+import HTTPTypes
+import Hummingbird
+
+/// The preview server's gate, in front of Hummingbird's `FileMiddleware`: it lets through only
+/// GET and HEAD (405 otherwise), only paths `RequestPath` accepts (400 otherwise), only packs
+/// that passed verify's safety checks (403 otherwise) and only files their manifests list and
+/// match.
+///
+/// It also owns the validators: `FileMiddleware` makes a weak ETag from size and modification
+/// time, so this middleware answers `If-None-Match` itself with the strong ETag from the pack's
+/// SHA-256 manifest, applies `If-Range` against it, turns ranges into the one form
+/// `FileMiddleware` handles correctly (one satisfiable `bytes=a-b`; a suffix range made explicit,
+/// others ignored, an unsatisfiable one 416), and sets the ETag and the security headers on the
+/// way out.
+struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
+    let library: PackLibrary
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await gate(request, context: context, next: next)
+        PreviewHeaders.apply(to: &response.headers)
+        return response
+    }
+
+    private func gate(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            var response = ErrorPage.response(.methodNotAllowed, "Only GET and HEAD are served: the preview is read-only.", head: false)
+            response.headers[.allow] = "GET, HEAD"
+            return response
+        }
+        let head = request.method == .head
+        let target: RequestPath
+        do {
+            target = try RequestPath.parse(request.uri.path[...])
+        } catch {
+            return ErrorPage.response(.badRequest, "Refused: \(error.description).", head: head)
+        }
+        switch target {
+        case .root:
+            return try await pass(request, context: context, next: next, head: head)
+        case .pack(let key):
+            guard let pack = await library.pack(key) else { return notFound(head) }
+            guard pack.isServed else { return unsafe(pack, head: head) }
+            return Response.redirect(to: "/\(RequestPath.encode(key))/data/index.html", type: .found)
+        case .file(let key, let path, let trailingSlash):
+            guard let pack = await library.pack(key) else { return notFound(head) }
+            guard pack.isServed else { return unsafe(pack, head: head) }
+            if pack.directories.contains(path) {
+                let index = path + "/index.html"
+                guard pack.entries[index] != nil else { return notFound(head) }
+                let location = "/" + ([key] + index.split(separator: "/").map(String.init)).map(RequestPath.encode).joined(separator: "/")
+                return Response.redirect(to: location, type: .found)
+            }
+            guard let entry = pack.entries[path], !trailingSlash else { return notFound(head) }
+            if let refusal = entry.refusal {
+                return ErrorPage.response(.forbidden, "\(path) of \(pack.name) is not served: \(refusal).", head: head)
+            }
+            return try await serve(request, entry: entry, pack: pack, context: context, next: next, head: head)
+        }
+    }
+
+    /// Conditions and ranges against the manifest's ETag, then `FileMiddleware` with the pack pinned.
+    private func serve(
+        _ request: Request, entry: PackEntry, pack: PackIndex, context: Context,
+        next: (Request, Context) async throws -> Response, head: Bool
+    ) async throws -> Response {
+        let headers = request.headers
+        var fields = headers
+        if headers[.ifNoneMatch] != nil {
+            if Validators.matches(headers[values: .ifNoneMatch], etag: entry.etag) {
+                var response = Response(status: .notModified)
+                response.headers[.eTag] = entry.etag
+                return response
+            }
+            // If-None-Match decides: If-Modified-Since is not evaluated (RFC 9110 §13.1.3).
+            fields[.ifNoneMatch] = nil
+            fields[.ifModifiedSince] = nil
+        }
+        if let range = headers[.range] {
+            let applies = headers[.ifRange].map { Validators.strongMatch($0, etag: entry.etag) } ?? true
+            fields[.ifRange] = nil
+            switch Validators.range(range, size: entry.size) {
+            case .satisfiable(let bounds) where applies:
+                fields[.range] = "bytes=\(bounds.lowerBound)-\(bounds.upperBound)"
+            case .unsatisfiable where applies:
+                var response = Response(status: .rangeNotSatisfiable)
+                response.headers[.contentRange] = "bytes */\(entry.size)"
+                response.headers[.eTag] = entry.etag
+                return response
+            default:
+                fields[.range] = nil
+            }
+        }
+        var forwarded = request
+        if fields != headers {
+            var requestHead = request.head
+            requestHead.headerFields = fields
+            forwarded = Request(head: requestHead, body: request.body)
+        }
+        var response = try await PackRequest.$pack.withValue(pack) {
+            try await pass(forwarded, context: context, next: next, head: head)
+        }
+        if response.status == .ok || response.status == .partialContent || response.status == .notModified {
+            response.headers[.eTag] = entry.etag
+        }
+        if response.headers[.contentType] == nil { response.headers[.contentType] = "application/octet-stream" }
+        return response
+    }
+
+    /// The next responder, its errors made into pages.
+    private func pass(_ request: Request, context: Context, next: (Request, Context) async throws -> Response, head: Bool) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            let message = (error as? HTTPError)?.body ?? "The request could not be served."
+            return ErrorPage.response(error.status, message, head: head)
+        }
+    }
+
+    private func notFound(_ head: Bool) -> Response {
+        ErrorPage.response(.notFound, "No such pack or file. The list of packs is at /.", head: head)
+    }
+
+    private func unsafe(_ pack: PackIndex, head: Bool) -> Response {
+        let reasons = pack.problems.prefix(5).joined(separator: "; ")
+        let more = pack.problems.count > 5 ? " (and \(pack.problems.count - 5) more)" : ""
+        return ErrorPage.response(
+            .forbidden, "\(pack.key) is not served: it fails the safety checks of evpack verify: \(reasons)\(more).", head: head)
+    }
+}
+
+/// The headers every response of the preview server carries.
+public enum PreviewHeaders {
+    /// The Content-Security-Policy the pack's pages declare in their `<meta>` tag
+    /// (templates/html/head.mustache), sent as a header too; the listing uses it as well.
+    public static let contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+    static func apply(to headers: inout HTTPFields) {
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.referrerPolicyHeader] = "no-referrer"
+        // Packs change on disk: a browser asks again each time, and the ETag makes that cheap.
+        headers[.cacheControl] = "no-cache"
+    }
+}
+
+/// ETag comparison and the Range forms the server honours.
+enum Validators {
+    /// Whether an `If-None-Match` list names `etag` (weak comparison) or is `*`.
+    static func matches(_ values: [String], etag: String) -> Bool {
+        for value in values {
+            for item in value.split(separator: ",") {
+                var tag = item.trimmingSpaces()
+                if tag == "*" { return true }
+                if tag.hasPrefix("W/") { tag = String(tag.dropFirst(2)) }
+                if tag == etag { return true }
+            }
+        }
+        return false
+    }
+
+    /// Whether an `If-Range` value is exactly the strong `etag` (a date never matches: ETags decide here).
+    static func strongMatch(_ value: String, etag: String) -> Bool {
+        value.trimmingSpaces() == etag
+    }
+
+    enum RangeOutcome: Equatable {
+        case satisfiable(ClosedRange<Int>)
+        case unsatisfiable
+        /// Not one byte range this server honours (several ranges, another unit, malformed):
+        /// the whole file is sent, as RFC 9110 §14.2 allows.
+        case ignored
+    }
+
+    /// One `bytes=` range of a file of `size` bytes.
+    static func range(_ header: String, size: Int) -> RangeOutcome {
+        let value = header.trimmingSpaces()
+        guard value.lowercased().hasPrefix("bytes="), !value.contains(",") else { return .ignored }
+        let spec = value.dropFirst("bytes=".count)
+        guard let dash = spec.firstIndex(of: "-") else { return .ignored }
+        let first = spec[..<dash].trimmingSpaces(), last = spec[spec.index(after: dash)...].trimmingSpaces()
+        let digits: (String) -> Bool = { !$0.isEmpty && $0.utf8.count <= 18 && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+        if first.isEmpty {
+            // The last N bytes.
+            guard digits(last), let count = Int(last) else { return .ignored }
+            guard count > 0, size > 0 else { return .unsatisfiable }
+            return .satisfiable(max(0, size - count)...(size - 1))
+        }
+        guard digits(first), let start = Int(first) else { return .ignored }
+        var end = size - 1
+        if !last.isEmpty {
+            guard digits(last), let given = Int(last), given >= start else { return .ignored }
+            end = min(given, size - 1)
+        }
+        guard start < size else { return .unsatisfiable }
+        return .satisfiable(start...end)
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingSpaces() -> String {
+        var slice = Substring(self)
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+extension HTTPField.Name {
+    static var xContentTypeOptions: Self { HTTPField.Name("X-Content-Type-Options")! }
+    static var referrerPolicyHeader: Self { HTTPField.Name("Referrer-Policy")! }
+}
