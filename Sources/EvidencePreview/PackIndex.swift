@@ -155,7 +155,7 @@ public final class PackIndex: Sendable {
         } catch {
             return PackIndex(
                 key: key, path: path, fingerprint: fingerprint, kind: fingerprint.isFolder ? .folder : .archive(compression: "unknown"),
-                name: key, summary: PackSummary(), problems: ["cannot be read: \(error.reason)"], bagProblems: [], entries: [:], directories: [])
+                name: key, summary: PackSummary(), problems: ["\(key): cannot be read: \(error.reason)"], bagProblems: [], entries: [:], directories: [])
         }
         let kind: PackKind = scan.kind == "folder" ? .folder : .archive(compression: scan.compression ?? "unknown")
         let name = scan.topFolder ?? key
@@ -163,7 +163,9 @@ public final class PackIndex: Sendable {
         let summary = PackSummary(
             session: PackSummary.session(ofPackName: name), asOf: field("Evidence-As-Of") ?? field("Bagging-Date"),
             decision: field("Production-Decision"), payloadChecksum: field("External-Identifier"))
-        var problems = scan.safety.map(\.description)
+        // Failures about the pack as a whole name it by its key, not by its path on this host.
+        let describe = { (failure: VerifyFailure) in "\(failure.file == path ? key : failure.file): \(failure.reason)" }
+        var problems = scan.safety.map(describe)
         if !scan.complete && problems.isEmpty { problems.append("the pack could not be read to the end") }
         if case .archive = kind, scan.topFolder == nil { problems.append("the archive holds no pack folder") }
 
@@ -184,7 +186,7 @@ public final class PackIndex: Sendable {
         }
         return PackIndex(
             key: key, path: path, fingerprint: fingerprint, kind: kind, name: name, summary: summary, problems: problems,
-            bagProblems: scan.bag.failures.map(\.description), entries: entries, directories: scan.directories)
+            bagProblems: scan.bag.failures.map(describe), entries: entries, directories: scan.directories)
     }
 }
 

@@ -30,6 +30,9 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         let head = request.method == .head
         let target: RequestPath
         do {
+            // The raw request target first: a NUL or a backslash anywhere (even where URI parsing
+            // would stop reading) is refused, not cut off.
+            try RequestPath.checkTarget(request.head.path ?? "")
             target = try RequestPath.parse(request.uri.path[...])
         } catch {
             return ErrorPage.response(.badRequest, "Refused: \(error.description).", head: head)

@@ -38,6 +38,14 @@ enum RequestPath: Equatable {
         }
     }
 
+    /// Refuses a request target (path and query, as received) holding a control character or a backslash.
+    static func checkTarget(_ target: String) throws(Refusal) {
+        for byte in target.utf8 {
+            if byte < 0x20 || byte == 0x7F { throw .controlCharacter }
+            if byte == UInt8(ascii: "\\") { throw .backslash }
+        }
+    }
+
     /// Parses the raw (still percent-encoded) path of a request target, without its query.
     static func parse(_ raw: Substring) throws(Refusal) -> RequestPath {
         guard raw.first == "/" else { throw .notAbsolute }

@@ -118,3 +118,108 @@ public enum Run {
         try process("python3", ["-c", program] + arguments, stdin: stdin)
     }
 }
+
+/// A program started by `Run.spawn` that keeps running: a server under test.
+public final class SpawnedProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let folder: URL
+    private var status: Int32?
+
+    init(pid: pid_t, folder: URL) {
+        self.pid = pid
+        self.folder = folder
+    }
+
+    deinit {
+        if status == nil {
+            kill(pid, SIGKILL)
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0, errno == EINTR {}
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// What it wrote to stdout so far.
+    public var stdout: String { read("out") }
+    /// What it wrote to stderr so far.
+    public var stderr: String { read("err") }
+
+    private func read(_ name: String) -> String {
+        let data = (try? Data(contentsOf: folder.appendingPathComponent(name))) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Sends `signal` (SIGINT, SIGTERM) to the process.
+    public func send(_ signal: Int32) {
+        if status == nil { kill(pid, signal) }
+    }
+
+    /// The exit code once the process has ended (128 + N for a signal), or nil after `timeout` seconds.
+    public func wait(timeout: Double) -> Int32? {
+        if let status { return status }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                let code: Int32 = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+                status = code
+                return code
+            }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    /// Polls stdout until `match` finds something in it (or the process ends, or `timeout` passes).
+    public func waitForOutput(timeout: Double, _ match: (String) -> String?) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let found = match(stdout) { return found }
+            if wait(timeout: 0) != nil { return match(stdout) }
+            usleep(20_000)
+        }
+        return nil
+    }
+}
+
+extension Run {
+    /// Starts `executable` with `arguments` and returns at once; stdout and stderr go to files.
+    ///
+    /// SIGINT and SIGTERM are reset to their default action in the child, so a test can stop it
+    /// the way Ctrl-C would even when the test runner ignores those signals.
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> SpawnedProcess {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evpack-spawn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, folder.appendingPathComponent("err").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGINT)
+        sigaddset(&defaults, SIGTERM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var env = ProcessInfo.processInfo.environment
+        if let environment { env.merge(environment) { $1 } }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard spawned == 0 else {
+            throw NSError(domain: "Run", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
+        }
+        return SpawnedProcess(pid: pid, folder: folder)
+    }
+}
