@@ -5,6 +5,7 @@ import Darwin
 #endif
 import EvidenceKit
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// How a pack in the served folder is stored.
@@ -76,6 +77,8 @@ struct PackEntry: Sendable {
     var bytes: ByteBuffer?
     /// Why the file is not served (its content does not match the manifest), or nil.
     var refusal: String?
+    /// The headers of a `200 OK` for the whole file, made once (see `ResponseHeaders.whole`).
+    var headers: HTTPFields
 }
 
 /// What the listing shows of a pack: the fields of `bag-info.txt` and its name.
@@ -173,6 +176,7 @@ public final class PackIndex: Sendable {
         let listed = scan.manifestDigests
         let unlisted: Set<String> = [BagIt.tagManifestFile, BagIt.signatureFile]
         var entries: [String: PackEntry] = [:]
+        let lastModified = ResponseHeaders.httpDate(fingerprint.modificationDate)
         for (path, file) in scan.files {
             let recorded = listed[path]
             guard recorded != nil || unlisted.contains(path) else { continue }
@@ -182,7 +186,9 @@ public final class PackIndex: Sendable {
                 refusal = "its content does not match \(manifest): it changed after the pack was sealed"
             }
             let bytes = file.bytes.map { ByteBuffer(bytes: $0) }
-            entries[path] = PackEntry(size: Int(file.size), etag: "\"\(file.sha256)\"", bytes: bytes, refusal: refusal)
+            let etag = "\"\(file.sha256)\""
+            let headers = ResponseHeaders.whole(path: path, size: Int(file.size), etag: etag, lastModified: lastModified)
+            entries[path] = PackEntry(size: Int(file.size), etag: etag, bytes: bytes, refusal: refusal, headers: headers)
         }
         return PackIndex(
             key: key, path: path, fingerprint: fingerprint, kind: kind, name: name, summary: summary, problems: problems,

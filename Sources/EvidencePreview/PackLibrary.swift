@@ -69,6 +69,8 @@ public final class PackLibrary: Sendable {
 
     /// The pack named `key` in the folder, read again when it changed; nil when there is none.
     public func pack(_ key: String) async -> PackIndex? {
+        // The common case: indexed, and the same on disk (one lstat).
+        if let index = current(key), Fingerprint.of(index.path) == index.fingerprint { return index }
         guard Self.isCandidateName(key) else { return nil }
         let path = folder + "/" + key
         guard let fingerprint = Fingerprint.of(path), Self.isPack(path: path, key: key, fingerprint: fingerprint) else {
@@ -144,8 +146,8 @@ public final class PackLibrary: Sendable {
 
     /// A name that may be a pack: not hidden, not `~…`, no separator or control character.
     static func isCandidateName(_ name: String) -> Bool {
-        !name.isEmpty && !name.hasPrefix(".") && !name.hasPrefix("~") && !name.contains("/") && !name.contains("\\")
-            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        guard let first = name.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "~") else { return false }
+        return !name.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }
     }
 
     /// A folder holding `bagit.txt`, or a regular file named like an archive.

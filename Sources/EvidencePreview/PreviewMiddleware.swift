@@ -17,7 +17,8 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await gate(request, context: context, next: next)
-        PreviewHeaders.apply(to: &response.headers)
+        // Responses made from a pack file's prepared headers carry these already.
+        if response.headers[.contentSecurityPolicy] == nil { PreviewHeaders.apply(to: &response.headers) }
         return response
     }
 
@@ -67,6 +68,10 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response, head: Bool
     ) async throws -> Response {
         let headers = request.headers
+        // The common case, a whole file held in memory: the prepared headers, no FileMiddleware.
+        if let bytes = entry.bytes, headers[.ifNoneMatch] == nil, headers[.range] == nil, headers[.ifModifiedSince] == nil {
+            return Response(status: .ok, headers: entry.headers, body: head ? ResponseBody() : ResponseBody(byteBuffer: bytes))
+        }
         var fields = headers
         if headers[.ifNoneMatch] != nil {
             if Validators.matches(headers[values: .ifNoneMatch], etag: entry.etag) {
@@ -209,6 +214,6 @@ extension StringProtocol {
 }
 
 extension HTTPField.Name {
-    static var xContentTypeOptions: Self { HTTPField.Name("X-Content-Type-Options")! }
-    static var referrerPolicyHeader: Self { HTTPField.Name("Referrer-Policy")! }
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+    static let referrerPolicyHeader = HTTPField.Name("Referrer-Policy")!
 }

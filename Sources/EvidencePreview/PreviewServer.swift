@@ -53,16 +53,8 @@ public struct ServeAction: Sendable {
     public static func router(library: PackLibrary) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: PreviewMiddleware(library: library))
-        let text = MediaType(type: .text, subType: "plain", parameter: ("charset", "utf-8"))
         let files = FileMiddleware<BasicRequestContext, PackFileProvider>(fileProvider: PackFileProvider(library: library))
-            .withAdditionalMediaTypes(forFileExtensions: [
-                "html": MediaType(type: .text, subType: "html", parameter: ("charset", "utf-8")),
-                "css": MediaType(type: .text, subType: "css", parameter: ("charset", "utf-8")),
-                "txt": text, "env": text, "sql": text, "jsonl": text,
-                "json": MediaType(type: .application, subType: "json"),
-                "xml": MediaType(type: .application, subType: "xml"),
-                "xsd": MediaType(type: .application, subType: "xml"),
-            ])
+            .withAdditionalMediaTypes(forFileExtensions: ResponseHeaders.mediaTypes)
         router.add(middleware: files)
         router.get("/") { _, _ in
             HTMLResponse.make(ListingPage.html(await library.list(), folder: library.folder), head: false)

@@ -151,6 +151,38 @@ import TestSupport
         }
     }
 
+    /// A file held in memory is answered from headers made once; the same file read from the
+    /// archive goes through FileMiddleware: the two answers carry the same headers.
+    @Test func filesFromMemoryAndFromFileMiddlewareCarryTheSameHeaders() async throws {
+        let fixture = try PreviewFixture()
+        defer { fixture.remove() }
+        let pack = try fixture.pack(session: "headers", compression: .zstd)
+        let key = pack.archive.lastPathComponent
+        let paths = ["data/index.html", "data/evidence.xml", "data/packets/release.env", "data/inputs/records.jsonl", "bag-info.txt"]
+        func answers(_ cache: CachePolicy, method: HTTPRequest.Method) async throws -> [String: [String: String]] {
+            try await fixture.withClient(cache: cache) { client, library in
+                var all: [String: [String: String]] = [:]
+                for path in paths {
+                    all[path] = try await client.execute(uri: "/\(key)/\(path)", method: method) { response in
+                        #expect(response.status == .ok)
+                        var fields: [String: String] = [:]
+                        for field in response.headers where field.name != .date { fields[field.name.canonicalName] = field.value }
+                        return fields
+                    }
+                }
+                if cache.budget == 0 { #expect(library.keptBytes < 2048, "only the tag files are kept") }
+                return all
+            }
+        }
+        for method in [HTTPRequest.Method.get, .head] {
+            let memory = try await answers(CachePolicy(), method: method)
+            let streamed = try await answers(CachePolicy(maxFileSize: 0, budget: 0), method: method)
+            #expect(memory == streamed, "\(method)")
+            #expect(memory["data/index.html"]?["last-modified"]?.hasSuffix(" GMT") == true)
+            #expect(memory["data/index.html"]?.count == 9, "\(memory["data/index.html"] ?? [:])")
+        }
+    }
+
     @Test func rangesAreServedAsHummingbirdSupportsThem() async throws {
         let fixture = try PreviewFixture()
         defer { fixture.remove() }
