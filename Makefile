@@ -49,5 +49,10 @@ screenshots: demo
 	shoot "$$ready/index.html" "ready-index" 1800
 	@ls -1 $(OUT)/screenshots/*.png
 
+## Benchmarks (not part of make test). bench/serve.sh: evpack serve under wrk next to nginx.
+bench:
+	@scripts/setup.sh --bench
+	@bench/serve.sh
+
 clean:
 	rm -rf .build $(OUT)/evidence-* $(OUT)/.evidence-* $(OUT)/screenshots

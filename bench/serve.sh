@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# make bench, part "serve": evpack serve under load, next to nginx, in one run.
+#
+# Builds the release binary, builds the ready pack (.tar.gz) into a temporary folder, and runs
+# wrk for DURATION seconds against one page served out of the archive by `evpack serve`, then
+# for as long against nginx serving the same file, extracted, on another loopback port. Prints
+# requests/s of both, errors (socket errors and non-2xx answers) and the peak RSS of evpack
+# serve (VmHWM). Exits 1 when evpack has errors or less than half of nginx's requests/s.
+#
+#   bench/serve.sh            DURATION=10 CONNECTIONS=64 THREADS=2 by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+EVPACK_PORT=${EVPACK_PORT:-18481}
+NGINX_PORT=${NGINX_PORT:-18482}
+PAGE=data/index.html
+
+for tool in wrk nginx curl tar; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench/serve.sh: $tool is needed (scripts/setup.sh --bench installs it)" >&2; exit 1; }
+done
+
+echo "== swift build -c release --product evpack"
+swift build -c release --product evpack 2>&1 | tail -n 1
+evpack=$(swift build -c release --show-bin-path)/evpack
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/evpack-bench-serve.XXXXXX")
+evpack_pid="" nginx_pid=""
+cleanup() {
+  [ -n "$evpack_pid" ] && kill -INT "$evpack_pid" 2>/dev/null && wait "$evpack_pid" 2>/dev/null || true
+  [ -n "$nginx_pid" ] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$evpack" build snapshots/ready.json --records snapshots/ready-records.jsonl --out "$work/packs" >/dev/null
+archive=$(ls "$work"/packs/*.tar.gz)
+name=$(basename "$archive" .tar.gz)
+# evpack serves the archive only; nginx serves the same page, extracted.
+rm -rf "${work:?}/packs/$name"
+mkdir -p "$work/www"
+tar -xzf "$archive" -C "$work/www"
+size=$(stat -c %s "$work/www/$name/$PAGE")
+
+"$evpack" serve "$work/packs" --port "$EVPACK_PORT" >"$work/evpack.out" 2>&1 &
+evpack_pid=$!
+
+mkdir -p "$work/nginx/tmp"
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+user root;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 65;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  types { text/html html; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    root $work/www;
+  }
+}
+EOF
+nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+
+evpack_url="http://127.0.0.1:$EVPACK_PORT/$name.tar.gz/$PAGE"
+nginx_url="http://127.0.0.1:$NGINX_PORT/$name/$PAGE"
+for url in "$evpack_url" "$nginx_url"; do
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
+  curl -fs "$url" | cmp -s - "$work/www/$name/$PAGE" || { echo "bench/serve.sh: $url does not serve the page" >&2; cat "$work/evpack.out" >&2; exit 1; }
+done
+
+# wrk's summary: requests/s and errors (socket errors + non-2xx/3xx answers).
+run_wrk() {
+  local label=$1 url=$2 out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+  local rps errors
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  errors=$(awk '/Socket errors:/ {gsub(",", ""); e += $4 + $6 + $8 + $10} /Non-2xx or 3xx responses:/ {e += $5} END {print e + 0}' <<<"$out")
+  local p99
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  printf '%-14s %12s req/s   errors %s   p99 %s\n' "$label" "$rps" "$errors" "$p99" >&2
+  echo "$rps $errors"
+}
+
+echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $PAGE ($size bytes)"
+curl -fs -o /dev/null "$evpack_url"   # the archive is indexed before the clock starts
+read -r evpack_rps evpack_errors < <(run_wrk "evpack serve" "$evpack_url")
+read -r nginx_rps nginx_errors < <(run_wrk "nginx" "$nginx_url")
+peak_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$evpack_pid/status")
+
+kill -INT "$evpack_pid"
+wait "$evpack_pid" && stopped=0 || stopped=$?
+evpack_pid=""
+
+ratio=$(awk -v a="$evpack_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+echo "evpack serve: $evpack_rps req/s, $evpack_errors errors, peak RSS $((peak_kb / 1024)) MB; exit $stopped after SIGINT"
+echo "nginx:        $nginx_rps req/s, $nginx_errors errors"
+echo "evpack/nginx: $ratio (target: at least 0.50, zero errors)"
+if [ "$evpack_errors" != 0 ] || [ "$stopped" != 0 ] || awk -v r="$ratio" 'BEGIN { exit !(r < 0.5) }'; then
+  echo "bench/serve.sh: target missed" >&2
+  exit 1
+fi
