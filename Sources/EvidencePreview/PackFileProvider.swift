@@ -35,8 +35,7 @@ public struct PackFileProvider: FileProvider {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false)
         if parts.first == "" { parts.removeFirst() }
         if parts.last == "" { parts.removeLast() }
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && !$0.hasPrefix("~") && !$0.contains("\\") })
-        else { return nil }
+        guard parts.count >= 2, parts.allSatisfy({ PackLibrary.isCandidateName(String($0)) }) else { return nil }
         let key = String(parts[0])
         let inner = parts.dropFirst().joined(separator: "/")
         let resolved = PackRequest.pack
