@@ -4,8 +4,9 @@ import Hummingbird
 /// Hummingbird's `FileProvider` over the packs of a `PackLibrary`: `/KEY/data/index.html` is
 /// `data/index.html` of the pack named KEY in the served folder, read out of its archive.
 ///
-/// Small files come from the pack's index in memory (no archive is opened per request); the
-/// others are streamed from the pack on each request (`EntryStream`). Only files the pack's
+/// Small files come from the pack's index in memory (no archive is opened per request; plain
+/// GETs of them do not even reach here, see `PreviewMiddleware`); the others are streamed from
+/// the pack on each request (`EntryStream`). Only files the pack's
 /// manifests list, with matching content, have an identifier. `PreviewMiddleware` resolves the
 /// pack first and hands it over in `PackRequest.pack`, so the bytes served are those of the very
 /// index whose ETag was sent.

@@ -6,12 +6,15 @@ import Hummingbird
 /// that passed verify's safety checks (403 otherwise) and only files their manifests list and
 /// match.
 ///
-/// It also owns the validators: `FileMiddleware` makes a weak ETag from size and modification
-/// time, so this middleware answers `If-None-Match` itself with the strong ETag from the pack's
-/// SHA-256 manifest, applies `If-Range` against it, turns ranges into the one form
-/// `FileMiddleware` handles correctly (one satisfiable `bytes=a-b`; a suffix range made explicit,
-/// others ignored, an unsatisfiable one 416), and sets the ETag and the security headers on the
-/// way out.
+/// A whole file held in memory, asked for without conditions or ranges (what a browser's first
+/// visit and a load test do), is answered here with headers made once per file, the ones
+/// `FileMiddleware` would send (a test holds them equal). Everything else goes on to
+/// `FileMiddleware` and `PackFileProvider`, and this middleware owns the validators:
+/// `FileMiddleware` makes a weak ETag from size and modification time, so `If-None-Match` is
+/// answered here with the strong ETag from the pack's SHA-256 manifest, `If-Range` is applied
+/// against it, ranges are turned into the one form `FileMiddleware` handles correctly (one
+/// satisfiable `bytes=a-b`; a suffix range made explicit, others ignored, an unsatisfiable one
+/// 416), and the ETag and the security headers are set on the way out.
 struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
     let library: PackLibrary
 

@@ -167,6 +167,23 @@ import TestSupport
         #expect(after.status != 0)
     }
 
+    @Test func anotherHostThanLoopbackIsSaidOutLoud() throws {
+        let out = TestPaths.temporaryFolder("evpack-serve-host")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let server = try Run.spawn(TestPaths.evpack, ["serve", out.path, "--host", "0.0.0.0", "--port", "0"])
+        let url = server.waitForOutput(timeout: 30) { $0.contains("http://0.0.0.0:") ? $0 : nil }
+        #expect(url != nil, "\(server.stdout) \(server.stderr)")
+        #expect(server.stderr.contains("warning: listening on 0.0.0.0, not loopback"))
+        server.send(SIGINT)
+        #expect(server.wait(timeout: 30) == 0)
+
+        let local = try Run.spawn(TestPaths.evpack, ["serve", out.path, "--port", "0"])
+        #expect(local.waitForOutput(timeout: 30) { $0.contains("http://127.0.0.1:") ? $0 : nil } != nil)
+        #expect(local.stderr.isEmpty, "no warning on loopback")
+        local.send(SIGINT)
+        #expect(local.wait(timeout: 30) == 0)
+    }
+
     @Test func aPortInUseNamesThePortOption() throws {
         let out = TestPaths.temporaryFolder("evpack-serve-port")
         defer { try? FileManager.default.removeItem(at: out) }
