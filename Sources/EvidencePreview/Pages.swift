@@ -53,7 +53,7 @@ enum ListingPage {
             checks = "<span class=\"status ok\"><span class=\"sym\" aria-hidden=\"true\">✔</span>safe, bag intact</span>"
         }
         return """
-            <tr><td class="code">\(name)\(key)</td><td class="code">\(escape(summary.session ?? "—"))</td><td class="code">\(escape(summary.asOf ?? "—"))</td><td>\(decision)</td><td>\(checksum)</td><td>\(escape(pack.kind.label))</td><td>\(checks)</td></tr>
+            <tr><td class="code">\(name)\(key)</td><td class="code">\(escape(summary.session ?? "—"))</td><td class="code when">\(escape(summary.asOf ?? "—"))</td><td>\(decision)</td><td>\(checksum)</td><td>\(escape(pack.kind.label))</td><td>\(checks)</td></tr>
 
             """
     }
@@ -101,7 +101,8 @@ enum ListingPage {
         th { background: var(--wash); font-weight: 600; }
         code, .code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.88em; overflow-wrap: anywhere; }
         .full { color: var(--muted); font-size: 0.75em; }
-        .status { display: inline-block; border-radius: 999px; padding: 0.05rem 0.55rem; font-weight: 600; font-size: 0.85rem; border: 1px solid currentColor; }
+        .when { white-space: nowrap; }
+        .status { display: inline-block; border-radius: 0.7rem; padding: 0.05rem 0.55rem; font-weight: 600; font-size: 0.85rem; border: 1px solid currentColor; }
         .status .sym { font-weight: 800; margin-right: 0.25rem; }
         .status.go, .status.ok { color: var(--ok); background: var(--ok-bg); }
         .status.warning { color: var(--warn); background: var(--warn-bg); }
