@@ -69,8 +69,7 @@ public final class PackLibrary: Sendable {
 
     /// The pack named `key` in the folder, read again when it changed; nil when there is none.
     public func pack(_ key: String) async -> PackIndex? {
-        // The common case: indexed, and the same on disk (one lstat).
-        if let index = current(key), Fingerprint.of(index.path) == index.fingerprint { return index }
+        if let index = unchanged(key) { return index }
         guard Self.isCandidateName(key) else { return nil }
         let path = folder + "/" + key
         guard let fingerprint = Fingerprint.of(path), Self.isPack(path: path, key: key, fingerprint: fingerprint) else {
@@ -115,6 +114,13 @@ public final class PackLibrary: Sendable {
             }
             return index
         }
+    }
+
+    /// The common case, without suspending: the index of `key` when one is made and the pack is
+    /// the same on disk (one lstat).
+    func unchanged(_ key: String) -> PackIndex? {
+        guard let index = current(key), Fingerprint.of(index.path) == index.fingerprint else { return nil }
+        return index
     }
 
     /// The index already made for `key`, without looking at the disk.

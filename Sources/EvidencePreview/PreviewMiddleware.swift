@@ -49,20 +49,43 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
             guard pack.isServed else { return unsafe(pack, head: head) }
             return Response.redirect(to: "/\(RequestPath.encode(key))/data/index.html", type: .found)
         case .file(let key, let path, let trailingSlash):
-            guard let pack = await library.pack(key) else { return notFound(head) }
-            guard pack.isServed else { return unsafe(pack, head: head) }
-            if pack.directories.contains(path) {
-                let index = path + "/index.html"
-                guard pack.entries[index] != nil else { return notFound(head) }
-                let location = "/" + ([key] + index.split(separator: "/").map(String.init)).map(RequestPath.encode).joined(separator: "/")
-                return Response.redirect(to: location, type: .found)
+            guard let pack = library.unchanged(key), pack.isServed, let entry = pack.entries[path], !trailingSlash, entry.refusal == nil,
+                  let response = Self.fromMemory(entry, request.headers, head: head)
+            else {
+                return try await file(request, key: key, path: path, trailingSlash: trailingSlash, context: context, next: next, head: head)
             }
-            guard let entry = pack.entries[path], !trailingSlash else { return notFound(head) }
-            if let refusal = entry.refusal {
-                return ErrorPage.response(.forbidden, "\(path) of \(pack.name) is not served: \(refusal).", head: head)
-            }
-            return try await serve(request, entry: entry, pack: pack, context: context, next: next, head: head)
+            return response
         }
+    }
+
+    /// The common case, without suspending: a whole file held in memory, asked for without
+    /// conditions or ranges (a browser's first visit, a load test), answered with the headers
+    /// made once for it — the ones `FileMiddleware` would send (a test holds them equal).
+    private static func fromMemory(_ entry: PackEntry, _ headers: HTTPFields, head: Bool) -> Response? {
+        guard let bytes = entry.bytes, headers[.ifNoneMatch] == nil, headers[.range] == nil, headers[.ifModifiedSince] == nil else { return nil }
+        return Response(status: .ok, headers: entry.headers, body: head ? ResponseBody() : ResponseBody(byteBuffer: bytes))
+    }
+
+    /// A file of a pack, the long way: the pack read when it is new or changed, folders
+    /// redirected to their index.html, refusals, and everything but the common case.
+    private func file(
+        _ request: Request, key: String, path: String, trailingSlash: Bool, context: Context,
+        next: (Request, Context) async throws -> Response, head: Bool
+    ) async throws -> Response {
+        guard let pack = await library.pack(key) else { return notFound(head) }
+        guard pack.isServed else { return unsafe(pack, head: head) }
+        if pack.directories.contains(path) {
+            let index = path + "/index.html"
+            guard pack.entries[index] != nil else { return notFound(head) }
+            let location = "/" + ([key] + index.split(separator: "/").map(String.init)).map(RequestPath.encode).joined(separator: "/")
+            return Response.redirect(to: location, type: .found)
+        }
+        guard let entry = pack.entries[path], !trailingSlash else { return notFound(head) }
+        if let refusal = entry.refusal {
+            return ErrorPage.response(.forbidden, "\(path) of \(pack.name) is not served: \(refusal).", head: head)
+        }
+        if let response = Self.fromMemory(entry, request.headers, head: head) { return response }
+        return try await serve(request, entry: entry, pack: pack, context: context, next: next, head: head)
     }
 
     /// Conditions and ranges against the manifest's ETag, then `FileMiddleware` with the pack pinned.
@@ -71,10 +94,6 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response, head: Bool
     ) async throws -> Response {
         let headers = request.headers
-        // The common case, a whole file held in memory: the prepared headers, no FileMiddleware.
-        if let bytes = entry.bytes, headers[.ifNoneMatch] == nil, headers[.range] == nil, headers[.ifModifiedSince] == nil {
-            return Response(status: .ok, headers: entry.headers, body: head ? ResponseBody() : ResponseBody(byteBuffer: bytes))
-        }
         var fields = headers
         if headers[.ifNoneMatch] != nil {
             if Validators.matches(headers[values: .ifNoneMatch], etag: entry.etag) {

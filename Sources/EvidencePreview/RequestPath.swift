@@ -49,10 +49,13 @@ enum RequestPath: Equatable {
     /// Parses the raw (still percent-encoded) path of a request target, without its query.
     static func parse(_ raw: Substring) throws(Refusal) -> RequestPath {
         guard raw.first == "/" else { throw .notAbsolute }
+        var encoded = false
         for byte in raw.utf8 {
             if byte == UInt8(ascii: "\\") { throw .backslash }
             if byte < 0x20 || byte == 0x7F { throw .controlCharacter }
+            if byte == UInt8(ascii: "%") { encoded = true }
         }
+        if !encoded { return try parsePlain(raw) }
         var parts: [String] = []
         let pieces = raw.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).dropFirst()
         let trailingSlash = raw.count > 1 && raw.last == "/"
@@ -70,6 +73,43 @@ enum RequestPath: Equatable {
         guard let key = parts.first else { return .root }
         if parts.count == 1 { return .pack(key: key) }
         return .file(key: key, path: parts.dropFirst().joined(separator: "/"), trailingSlash: trailingSlash)
+    }
+
+    /// `parse` for a path without percent-encoding: the same rules, the key and the inner path
+    /// cut straight out of the raw path.
+    private static func parsePlain(_ raw: Substring) throws(Refusal) -> RequestPath {
+        let utf8 = raw.utf8
+        let slash = UInt8(ascii: "/")
+        var key: Substring.UTF8View.SubSequence?
+        var innerStart: Substring.Index?
+        var partStart = utf8.index(after: utf8.startIndex)
+        var index = partStart
+        while true {
+            let atEnd = index == utf8.endIndex
+            if atEnd || utf8[index] == slash {
+                if partStart == index {
+                    // Only the very end may be empty: `/`, `/KEY/` or `/KEY/data/`.
+                    guard atEnd else { throw .emptyPart }
+                } else {
+                    let first = utf8[partStart]
+                    if first == UInt8(ascii: ".") { throw .hiddenPart(String(Substring(utf8[partStart..<index]))) }
+                    if first == UInt8(ascii: "~") { throw .homePart(String(Substring(utf8[partStart..<index]))) }
+                    if key == nil {
+                        key = utf8[partStart..<index]
+                    } else if innerStart == nil {
+                        innerStart = partStart
+                    }
+                }
+                if atEnd { break }
+                partStart = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        guard let key else { return .root }
+        guard let innerStart else { return .pack(key: String(Substring(key))) }
+        let trailingSlash = utf8.last == slash
+        let innerEnd = trailingSlash ? utf8.index(before: utf8.endIndex) : utf8.endIndex
+        return .file(key: String(Substring(key)), path: String(Substring(utf8[innerStart..<innerEnd])), trailingSlash: trailingSlash)
     }
 
     /// Percent-decodes one path part; an encoded separator, control character or invalid UTF-8 is refused.
