@@ -3,15 +3,18 @@
 #
 # Builds the release binary, builds the ready pack (.tar.gz) into a temporary folder, and runs
 # wrk for DURATION seconds against one page served out of the archive by `evpack serve`, then
-# for as long against nginx serving the same file, extracted, on another loopback port. Prints
-# requests/s of both, errors (socket errors and non-2xx answers) and the peak RSS of evpack
-# serve (VmHWM). Exits 1 when evpack has errors or less than half of nginx's requests/s.
+# for as long against nginx serving the same file, extracted, on another loopback port; ROUNDS
+# times, alternating, because this shared 2-core machine's speed drifts from minute to minute.
+# Prints requests/s of both in each round and their medians, errors (socket errors and non-2xx
+# answers) and the peak RSS of evpack serve (VmHWM). Exits 1 when evpack has errors, does not
+# stop cleanly on SIGINT, or its median is less than half of nginx's.
 #
-#   bench/serve.sh            DURATION=10 CONNECTIONS=64 THREADS=2 by default
+#   bench/serve.sh            DURATION=10 ROUNDS=3 CONNECTIONS=64 THREADS=2 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 EVPACK_PORT=${EVPACK_PORT:-18481}
@@ -96,19 +99,28 @@ run_wrk() {
   echo "$rps $errors"
 }
 
-echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $PAGE ($size bytes)"
+echo "== wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, $PAGE ($size bytes), $ROUNDS rounds"
 curl -fs -o /dev/null "$evpack_url"   # the archive is indexed before the clock starts
-read -r evpack_rps evpack_errors < <(run_wrk "evpack serve" "$evpack_url")
-read -r nginx_rps nginx_errors < <(run_wrk "nginx" "$nginx_url")
+evpack_all=() nginx_all=() evpack_errors=0 nginx_errors=0
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round" >&2
+  read -r rps errors < <(run_wrk "evpack serve" "$evpack_url")
+  evpack_all+=("$rps"); evpack_errors=$((evpack_errors + errors))
+  read -r rps errors < <(run_wrk "nginx" "$nginx_url")
+  nginx_all+=("$rps"); nginx_errors=$((nginx_errors + errors))
+done
 peak_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$evpack_pid/status")
 
 kill -INT "$evpack_pid"
 wait "$evpack_pid" && stopped=0 || stopped=$?
 evpack_pid=""
 
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+evpack_rps=$(median "${evpack_all[@]}")
+nginx_rps=$(median "${nginx_all[@]}")
 ratio=$(awk -v a="$evpack_rps" -v b="$nginx_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-echo "evpack serve: $evpack_rps req/s, $evpack_errors errors, peak RSS $((peak_kb / 1024)) MB; exit $stopped after SIGINT"
-echo "nginx:        $nginx_rps req/s, $nginx_errors errors"
+echo "evpack serve: median $evpack_rps req/s (${evpack_all[*]}), $evpack_errors errors, peak RSS $((peak_kb / 1024)) MB; exit $stopped after SIGINT"
+echo "nginx:        median $nginx_rps req/s (${nginx_all[*]}), $nginx_errors errors"
 echo "evpack/nginx: $ratio (target: at least 0.50, zero errors)"
 if [ "$evpack_errors" != 0 ] || [ "$stopped" != 0 ] || awk -v r="$ratio" 'BEGIN { exit !(r < 0.5) }'; then
   echo "bench/serve.sh: target missed" >&2
