@@ -390,7 +390,13 @@ struct LedgerWriter {
         var index: Int32 = 1
         for slot in batch.columns(of: record) { bind(statement, &index, slot, arena) }
         sqlite3_bind_int64(statement, index, nextSeq); index += 1
-        bind(statement, &index, record.identity, arena)
+        if case .bytes(let start, let count) = record.identity {
+            // 16 bytes of a digest: a blob, never text.
+            sqlite3_bind_blob(statement, index, arena.baseAddress! + Int(start), count, nil)
+        } else {
+            sqlite3_bind_null(statement, index)
+        }
+        index += 1
         sqlite3_bind_int64(statement, index, fileID); index += 1
         sqlite3_bind_int64(statement, index, Int64(record.line)); index += 1
         try step(statement)
