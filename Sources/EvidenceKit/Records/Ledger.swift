@@ -176,12 +176,10 @@ extension Ledger {
             try database.inTransaction { db in
                 var writer = try LedgerWriter(db: db)
                 var baseBytes = 0
-                let dry = ProcessInfo.processInfo.environment["EVPACK_DRY"] != nil
                 while let batch = channel.receive() {
                     for event in batch {
                         switch event {
                         case .batch(let records):
-                            if dry { continue }
                             if let reject = try writer.insert(records), strict {
                                 throw IngestError.strict(reject)
                             }
