@@ -17,8 +17,6 @@ COLUMNS = {
 
 def main(path, db_path):
     db = sqlite3.connect(db_path)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
     for kind, columns in COLUMNS.items():
         db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(columns)}, doc TEXT, PRIMARY KEY (id)) WITHOUT ROWID")
     statements = {kind: f"INSERT OR IGNORE INTO {kind} VALUES ({', '.join('?' * (len(columns) + 1))})" for kind, columns in COLUMNS.items()}

@@ -95,13 +95,14 @@ public final class Ledger: @unchecked Sendable {
 
     /// Secondary indexes for the operations queries; built after a bulk load, kept after.
     static func createIndexes(_ db: Database) throws {
+        // Partial indexes where a query reads a small part of a big table.
         try db.execute(sql: """
-            CREATE INDEX IF NOT EXISTS audit_signoff ON audit(action, subject_id, actor_id);
+            CREATE INDEX IF NOT EXISTS audit_signoff ON audit(subject_id, actor_id, recorded_at) WHERE action = 'signoff.recorded';
             CREATE INDEX IF NOT EXISTS audit_time ON audit(recorded_at);
-            CREATE INDEX IF NOT EXISTS run_status ON run(status, created_at);
-            CREATE INDEX IF NOT EXISTS run_failed ON run(outcome, completed_at);
-            CREATE INDEX IF NOT EXISTS usage_time ON usage(occurred_at);
-            CREATE INDEX IF NOT EXISTS control_time ON control(activated_at);
+            CREATE INDEX IF NOT EXISTS run_open ON run(status, created_at) WHERE status != 'completed';
+            CREATE INDEX IF NOT EXISTS run_failed ON run(completed_at) WHERE outcome = 'failed';
+            CREATE INDEX IF NOT EXISTS run_created ON run(created_at);
+            CREATE INDEX IF NOT EXISTS usage_time ON usage(occurred_at, family, workspace_id);
             CREATE INDEX IF NOT EXISTS deploy_requested ON deploy(requested_at);
             CREATE INDEX IF NOT EXISTS deploy_lock ON deploy(project, environment, started_at);
             CREATE INDEX IF NOT EXISTS approval_job ON approval(job_id, decision);

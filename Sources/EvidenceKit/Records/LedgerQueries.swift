@@ -130,7 +130,8 @@ private struct OperationsQueries {
     var stuckCondition: String {
         let queued = asOf - Int64(options.stuckQueuedMinutes) * Self.minute
         let running = asOf - Int64(options.stuckRunningMinutes) * Self.minute
-        return "((status = 'queued' AND started_at IS NULL AND created_at <= \(queued)) OR (status = 'running' AND started_at <= \(running)))"
+        // `status != 'completed'` lets SQLite use the partial index of open runs.
+        return "(status != 'completed' AND ((status = 'queued' AND started_at IS NULL AND created_at <= \(queued)) OR (status = 'running' AND started_at <= \(running))))"
     }
 
     var failedCondition: String {
