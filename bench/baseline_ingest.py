@@ -28,16 +28,19 @@ def main(path, db_path):
                 record = json.loads(line)
                 kind = record["kind"]
                 columns = COLUMNS[kind]
-                row = tuple(record.get(c) if not isinstance(record.get(c), (dict, list)) else None for c in columns)
+                row = tuple(record.get(c) for c in columns)
                 if row[0] is None:
                     raise ValueError
             except Exception:
                 rejected += 1
                 continue
-            batches[kind].append(row + (line.decode("utf-8", "replace"),))
+            batches[kind].append(row + (line.decode(),))
             accepted += 1
             if len(batches[kind]) >= 10000:
-                db.executemany(statements[kind], batches[kind])
+                try:
+                    db.executemany(statements[kind], batches[kind])
+                except sqlite3.Error:
+                    pass  # a batch with a value sqlite cannot bind (a malformed line): skipped
                 batches[kind].clear()
     for kind, batch in batches.items():
         if batch:
