@@ -10,7 +10,7 @@ pips=()
 case "$mode" in
   build) ;;
   --test) debs+=(postgresql libxml2-utils python3 python3-pip zstd); pips+=(rfc8785 junitparser bagit cryptography jsonschema) ;;
-  --bench) debs+=(python3 python3-pip hyperfine zstd); pips+=(bagit) ;;
+  --bench) debs+=(python3 python3-pip hyperfine zstd time); pips+=(bagit) ;;
   --screenshots) debs+=(chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 [--test|--bench|--screenshots]" >&2; exit 2 ;;
 esac
