@@ -14,17 +14,23 @@ setup:
 build: setup
 	$(SWIFT) build
 
-## Evaluate the sample snapshots, then build a pack for every sample snapshot into $(OUT)/.
+## Evaluate the demo snapshot and the fully evidenced one (with its records), then build a pack
+## for every sample snapshot into $(OUT)/ and verify the ready pack offline.
 demo: build
-	@for snapshot in $(SAMPLES); do \
-	  echo "== evpack check $$snapshot"; \
-	  $(EVPACK) check $$snapshot || exit $$?; \
-	  echo; \
-	done
+	@echo "== evpack check snapshots/demo-local.json"
+	@$(EVPACK) check snapshots/demo-local.json
+	@echo
+	@echo "== evpack check snapshots/ready.json --records snapshots/ready-records.jsonl"
+	@$(EVPACK) check snapshots/ready.json --records snapshots/ready-records.jsonl
+	@echo
 	@for snapshot in snapshots/*.json; do \
-	  echo "== evpack build $$snapshot --out $(OUT) --force"; \
-	  $(EVPACK) build $$snapshot --out $(OUT) --force || exit $$?; \
+	  records=""; [ "$$snapshot" = snapshots/ready.json ] && records="--records snapshots/ready-records.jsonl"; \
+	  echo "== evpack build $$snapshot $$records --out $(OUT) --force"; \
+	  $(EVPACK) build $$snapshot $$records --out $(OUT) --force || exit $$?; \
 	done
+	@echo
+	@echo "== evpack verify $(OUT)/evidence-grant-ready-bfg-d6f24eb0.tar.gz"
+	@$(EVPACK) verify $(OUT)/evidence-grant-ready-bfg-d6f24eb0.tar.gz
 
 ## Every test: unit, golden, property, end to end, PostgreSQL and the Python cross-checks.
 test:
@@ -49,10 +55,11 @@ screenshots: demo
 	shoot "$$ready/index.html" "ready-index" 1800
 	@ls -1 $(OUT)/screenshots/*.png
 
-## Benchmarks (not part of make test). bench/serve.sh: evpack serve under wrk next to nginx.
+## Speed and memory against the baselines the issues name, measured in the same run (release build).
 bench:
 	@scripts/setup.sh --bench
-	@bench/serve.sh
+	$(SWIFT) build -c release
+	bench/run.sh
 
 clean:
 	rm -rf .build $(OUT)/evidence-* $(OUT)/.evidence-* $(OUT)/screenshots

@@ -17,8 +17,6 @@ COLUMNS = {
 
 def main(path, db_path):
     db = sqlite3.connect(db_path)
-    db.execute("PRAGMA journal_mode=OFF")
-    db.execute("PRAGMA synchronous=OFF")
     for kind, columns in COLUMNS.items():
         db.execute(f"CREATE TABLE IF NOT EXISTS {kind} ({', '.join(columns)}, doc TEXT, PRIMARY KEY (id)) WITHOUT ROWID")
     statements = {kind: f"INSERT OR IGNORE INTO {kind} VALUES ({', '.join('?' * (len(columns) + 1))})" for kind, columns in COLUMNS.items()}
@@ -30,16 +28,19 @@ def main(path, db_path):
                 record = json.loads(line)
                 kind = record["kind"]
                 columns = COLUMNS[kind]
-                row = tuple(record.get(c) if not isinstance(record.get(c), (dict, list)) else None for c in columns)
+                row = tuple(record.get(c) for c in columns)
                 if row[0] is None:
                     raise ValueError
             except Exception:
                 rejected += 1
                 continue
-            batches[kind].append(row + (line.decode("utf-8", "replace"),))
+            batches[kind].append(row + (line.decode(),))
             accepted += 1
             if len(batches[kind]) >= 10000:
-                db.executemany(statements[kind], batches[kind])
+                try:
+                    db.executemany(statements[kind], batches[kind])
+                except sqlite3.Error:
+                    pass  # a batch with a value sqlite cannot bind (a malformed line): skipped
                 batches[kind].clear()
     for kind, batch in batches.items():
         if batch:

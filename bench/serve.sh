@@ -9,7 +9,10 @@
 # answers) and the peak RSS of evpack serve (VmHWM). Exits 1 when evpack has errors, does not
 # stop cleanly on SIGINT, or its median is less than half of nginx's.
 #
-#   bench/serve.sh            DURATION=10 ROUNDS=3 CONNECTIONS=64 THREADS=2 by default
+#   bench/serve.sh [DIR]      DURATION=10 ROUNDS=3 CONNECTIONS=64 THREADS=2 by default
+#
+# DIR: take the pack archive (*.tar.gz) from there (bench/run.sh passes its 1M-record pack)
+# instead of building the ready pack.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +41,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$evpack" build snapshots/ready.json --records snapshots/ready-records.jsonl --out "$work/packs" >/dev/null
+mkdir -p "$work/packs"
+if [ -n "${1:-}" ]; then
+  source=$(ls "$1"/*.tar.gz | head -n 1)
+  cp "$source" "$work/packs/"
+else
+  "$evpack" build snapshots/ready.json --records snapshots/ready-records.jsonl --out "$work/packs" >/dev/null
+fi
 archive=$(ls "$work"/packs/*.tar.gz)
 name=$(basename "$archive" .tar.gz)
 # evpack serves the archive only; nginx serves the same page, extracted.
@@ -82,7 +91,8 @@ nginx_pid=$!
 evpack_url="http://127.0.0.1:$EVPACK_PORT/$name.tar.gz/$PAGE"
 nginx_url="http://127.0.0.1:$NGINX_PORT/$name/$PAGE"
 for url in "$evpack_url" "$nginx_url"; do
-  for _ in $(seq 1 100); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
+  # The first request reads the whole archive once (a large pack takes a few seconds).
+  for _ in $(seq 1 600); do curl -fs -o /dev/null "$url" && break; sleep 0.1; done
   curl -fs "$url" | cmp -s - "$work/www/$name/$PAGE" || { echo "bench/serve.sh: $url does not serve the page" >&2; cat "$work/evpack.out" >&2; exit 1; }
 done
 

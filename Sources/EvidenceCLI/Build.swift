@@ -5,13 +5,15 @@ import Foundation
 /// `evpack build`: evaluate a snapshot and write the pack folder.
 struct Build: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a snapshot and write an evidence pack folder.",
+        abstract: "Evaluate a snapshot (and its records) and write an evidence pack: a BagIt folder and its archive.",
         discussion: """
-            Writes OUT/evidence-<session>-<bfg-short>/data/ with the HTML pages (index.html and \
-            one page per family), evidence.xml (validated against data/schema/evidence-pack.xsd \
-            before anything is renamed into place), junit.xml, the packets and the inputs. The \
-            folder is built under a temporary name and renamed when complete. Prints where it \
-            wrote and the production decision.
+            Writes OUT/evidence-<session>-<bfg-short>/, a BagIt 1.0 bag whose data/ holds the HTML \
+            pages (index.html and one page per family), evidence.xml (validated against \
+            data/schema/evidence-pack.xsd first), junit.xml, the packets and the inputs, and the \
+            archive OUT/evidence-<session>-<bfg-short>.tar.gz (or .tar.zst, .tar) beside it. Both \
+            are written under hidden temporary names and renamed when complete, so an interrupted \
+            build leaves nothing that looks like a pack. Identical inputs and options give \
+            byte-identical packs. Prints where it wrote and the production decision.
             """
     )
 

@@ -37,6 +37,11 @@ public enum TestPaths {
         return root.appendingPathComponent(".build/debug/evpack").path
     }
 
+    /// The built `evpack-gen` (synthetic records), beside `evpack`.
+    public static var generator: String {
+        URL(fileURLWithPath: evpack).deletingLastPathComponent().appendingPathComponent("evpack-gen").path
+    }
+
     /// A new empty temporary folder.
     public static func temporaryFolder(_ label: String = "evpack-test") -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
@@ -107,6 +112,31 @@ public enum Run {
         )
     }
 
+    /// Starts a process in the background with its output discarded; returns its pid.
+    public static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw NSError(domain: "Run", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable)"])
+        }
+        return pid
+    }
+
+    /// Waits for a process started with `spawn`; its exit status (128 + signal when killed).
+    @discardableResult
+    public static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+    }
+
     /// Runs the built `evpack` with `arguments`.
     @discardableResult
     public static func evpack(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
@@ -119,7 +149,7 @@ public enum Run {
     }
 }
 
-/// A program started by `Run.spawn` that keeps running: a server under test.
+/// A program started by `Run.start` that keeps running, its output kept: a server under test.
 public final class SpawnedProcess: @unchecked Sendable {
     public let pid: pid_t
     private let folder: URL
@@ -188,7 +218,7 @@ extension Run {
     ///
     /// SIGINT and SIGTERM are reset to their default action in the child, so a test can stop it
     /// the way Ctrl-C would even when the test runner ignores those signals.
-    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> SpawnedProcess {
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> SpawnedProcess {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("evpack-spawn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var actions = posix_spawn_file_actions_t()

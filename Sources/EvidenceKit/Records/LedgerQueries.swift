@@ -100,10 +100,12 @@ extension Ledger {
 
     /// The first rejects, in order.
     public func rejects(limit: Int) throws -> [RecordReject] {
-        try database.read { db in
-            try Row.fetchAll(db, sql: "SELECT file, line, kind, reason FROM reject ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
-                RecordReject(file: row[0], line: row[1], kind: (row[2] as String?).flatMap(RecordKind.init(rawValue:)), reason: row[3])
-            }
+        try database.read { db in try Self.rejects(db, limit: limit) }
+    }
+
+    static func rejects(_ db: Database, limit: Int) throws -> [RecordReject] {
+        try Row.fetchAll(db, sql: "SELECT file, line, kind, reason FROM reject ORDER BY seq LIMIT ?", arguments: [limit]).map { row in
+            RecordReject(file: row[0], line: row[1], kind: (row[2] as String?).flatMap(RecordKind.init(rawValue:)), reason: row[3])
         }
     }
 }
@@ -130,7 +132,8 @@ private struct OperationsQueries {
     var stuckCondition: String {
         let queued = asOf - Int64(options.stuckQueuedMinutes) * Self.minute
         let running = asOf - Int64(options.stuckRunningMinutes) * Self.minute
-        return "((status = 'queued' AND started_at IS NULL AND created_at <= \(queued)) OR (status = 'running' AND started_at <= \(running)))"
+        // `status != 'completed'` lets SQLite use the partial index of open runs.
+        return "(status != 'completed' AND ((status = 'queued' AND started_at IS NULL AND created_at <= \(queued)) OR (status = 'running' AND started_at <= \(running))))"
     }
 
     var failedCondition: String {
@@ -144,9 +147,7 @@ private struct OperationsQueries {
     mutating func findings(snapshot: Snapshot) throws -> OperationsFindings {
         var summary = OperationsSummary(window: options.window.rawValue, windowStart: options.windowStart, windowEnd: options.asOf)
         summary.counts = try counts()
-        summary.rejects = try Row.fetchAll(db, sql: "SELECT file, line, kind, reason FROM reject ORDER BY seq LIMIT ?", arguments: [Ledger.listLimit]).map { row in
-            RecordReject(file: row[0], line: row[1], kind: (row[2] as String?).flatMap(RecordKind.init(rawValue:)), reason: row[3])
-        }
+        summary.rejects = try Ledger.rejects(db, limit: Ledger.listLimit)
         summary.stuckRuns = try runs(where: stuckCondition, note: stuckNote)
         summary.failedRuns = try runs(where: failedCondition) { run in
             "failed at \((run.completedAt ?? run.createdAt).rfc3339)"

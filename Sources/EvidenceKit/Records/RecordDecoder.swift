@@ -114,8 +114,7 @@ struct RecordDecoder {
 
     /// Top-level fields the sanitizer would change (the scan flags cover keys and long strings).
     static func needsSanitizing(_ fields: ScannedFields) -> Bool {
-        if case .string(let url)? = fields.field("external_run_url"),
-           url.contains(where: { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+        if case .string(let url)? = fields.field("external_run_url"), Redaction.urlNeedsRedaction(url) {
             return true
         }
         if case .object? = fields.field("summary_counts") {

@@ -21,8 +21,10 @@ public struct RecordSource: Sendable {
     public var format: RecordFormat
     /// The kind of every row of a CSV file without a `kind` column.
     public var kind: RecordKind?
-    /// The file's bytes when they come from memory (a pack being verified), not from `path`.
+    /// The file's bytes when they come from memory, not from `path`.
     public var bytes: [UInt8]?
+    /// A descriptor to read to its end instead of `path` (a pipe; the reader closes it).
+    public var fileDescriptor: Int32?
 
     public init(path: String, format: RecordFormat? = nil, kind: RecordKind? = nil) {
         self.path = path
@@ -37,9 +39,17 @@ public struct RecordSource: Sendable {
         self.bytes = bytes
     }
 
-    /// The size in bytes, for progress.
+    /// Records read from a descriptor (a pipe fed while a pack is read); `name` stands for the file.
+    public init(name: String, fileDescriptor: Int32, format: RecordFormat = .jsonl) {
+        self.path = name
+        self.format = format
+        self.fileDescriptor = fileDescriptor
+    }
+
+    /// The size in bytes, for progress (0 when it cannot be known).
     var size: Int {
         if let bytes { return bytes.count }
+        if fileDescriptor != nil { return 0 }
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
@@ -70,9 +80,18 @@ final class ChunkedFile {
     convenience init(source: RecordSource) throws(InputError) {
         if let bytes = source.bytes {
             self.init(memory: bytes)
+        } else if let fd = source.fileDescriptor {
+            self.init(descriptor: fd)
         } else {
             try self.init(path: source.path)
         }
+    }
+
+    init(descriptor: Int32) {
+        fd = descriptor
+        memory = nil
+        capacity = Self.chunkSize * 2
+        buffer = .allocate(capacity: capacity)
     }
 
     init(memory: [UInt8]) {

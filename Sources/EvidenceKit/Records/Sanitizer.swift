@@ -51,45 +51,6 @@ public enum Sanitizer {
         return true
     }
 
-    /// Whether `sanitize` would change the record; a read-only walk, no copies.
-    public static func needsSanitizing(_ record: JSONObject) -> Bool {
-        for member in record.members {
-            if isSecretKey(member.key) {
-                if member.value != .string(Redaction.marker) { return true }
-                continue
-            }
-            switch (member.key, member.value) {
-            case ("external_run_url", .string(let url)):
-                if Redaction.urlNeedsRedaction(url) || exceedsCap(url) { return true }
-            case ("summary_counts", .object(let counts)):
-                for count in counts.members {
-                    guard case .number = count.value, !isSecretKey(count.key) else { return true }
-                }
-            case ("failure_summary", .array(let entries)):
-                if entries.count > maxFailureEntries || needsSanitizing(.array(entries)) { return true }
-            default:
-                if needsSanitizing(member.value) { return true }
-            }
-        }
-        return false
-    }
-
-    private static func needsSanitizing(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let text): return exceedsCap(text)
-        case .array(let items): return items.contains { needsSanitizing($0) }
-        case .object(let object):
-            return object.members.contains { member in
-                isSecretKey(member.key) ? member.value != .string(Redaction.marker) : needsSanitizing(member.value)
-            }
-        case .null, .bool, .number: return false
-        }
-    }
-
-    @inline(__always) private static func exceedsCap(_ text: String) -> Bool {
-        text.utf8.count > maxStringScalars && text.unicodeScalars.count > maxStringScalars
-    }
-
     /// The sanitized record and whether anything changed.
     public static func sanitize(_ record: JSONObject) -> (JSONObject, changed: Bool) {
         var changed = false

@@ -380,10 +380,6 @@ public enum JSONPath {
         }
         return path + "[\"" + quoted + "\"]"
     }
-
-    public static func appending(index: Int, to path: String) -> String {
-        "\(path)[\(index)]"
-    }
 }
 
 // MARK: - scanning in place

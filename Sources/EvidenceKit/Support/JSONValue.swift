@@ -33,17 +33,20 @@ public enum JSONValue: Sendable, Hashable {
         return false
     }
 
-    /// The JSON type name used in error messages ("a string", "an object").
-    public var typeDescription: String {
+    /// The JSON type of the value.
+    public var type: JSONValueType {
         switch self {
-        case .null: return "null"
-        case .bool: return "a boolean"
-        case .number: return "a number"
-        case .string: return "a string"
-        case .array: return "an array"
-        case .object: return "an object"
+        case .null: return .null
+        case .bool: return .bool
+        case .number: return .number
+        case .string: return .string
+        case .array: return .array
+        case .object: return .object
         }
     }
+
+    /// The JSON type name used in error messages ("a string", "an object").
+    public var typeDescription: String { type.description }
 }
 
 /// A JSON object with its members in document order; keys are unique.

@@ -31,9 +31,4 @@ public enum WholeMatch {
     public static func isValid(_ pattern: String) -> Bool {
         (try? NSRegularExpression(pattern: "^(?:\(pattern))$")) != nil
     }
-
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: "^(?:\(pattern))$") else { return false }
-        return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-    }
 }

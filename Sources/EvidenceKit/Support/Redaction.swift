@@ -34,8 +34,8 @@ public enum Redaction {
         }
     }
 
-    /// Whether `url` would lose anything under redaction.
-    public static func urlNeedsRedaction(_ text: String) -> Bool {
-        text.utf8.contains { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+    /// Whether a URL (its UTF-8 bytes) would lose anything under redaction.
+    public static func urlNeedsRedaction<Bytes: Sequence>(_ bytes: Bytes) -> Bool where Bytes.Element == UInt8 {
+        bytes.contains { $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
     }
 }

@@ -160,7 +160,8 @@ enum ArchiveReader {
             }
             let keepBytes = safe && inner.map { keep.keeps($0, size: size, kept: keptBytes) } == true
             if keepBytes { keptBytes += size }
-            guard let digest = readData(name: name, size: size, keep: keepBytes) else { return false }
+            let stream = safe ? inner.flatMap { keep.streams[$0] } : nil
+            guard let digest = readData(name: name, size: size, keep: keepBytes, stream: stream) else { return false }
             if safe, type == ArchiveReader.regularFile, let inner {
                 contents.files[inner] = FileDigest(path: inner, size: digest.size, sha256: digest.sha256, bytes: digest.bytes)
             }
@@ -168,7 +169,7 @@ enum ArchiveReader {
         }
 
         /// Streams one entry's data through SHA-256; nil when reading must stop.
-        mutating func readData(name: String, size: Int64, keep: Bool) -> FileDigest? {
+        mutating func readData(name: String, size: Int64, keep: Bool, stream: (any ReplayStream)?) -> FileDigest? {
             var hasher = SHA256()
             var kept: [UInt8]? = keep ? [] : nil
             if keep { kept!.reserveCapacity(Int(size)) }
@@ -191,6 +192,7 @@ enum ArchiveReader {
                     let chunk = UnsafeRawBufferPointer(start: block, count: length)
                     hasher.update(bufferPointer: chunk)
                     if keep { kept!.append(contentsOf: chunk) }
+                    stream?.write(chunk)
                     read += Int64(length)
                 }
                 guard checkRatio(name) else { return nil }

@@ -1,3 +1,9 @@
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Replay with the check engine: the pack's recorded inputs evaluated again, compared with
 /// what `data/evidence.xml` records (SPEC §6).
 ///
@@ -6,7 +12,15 @@
 /// packet must equal the recorded ones. The counts of the original ingest (rejects,
 /// duplicates, expired events) are reported by the pack, not replayed.
 public struct EngineReplayer: PackReplayer {
+    public static let recordsPath = ReplayInput.inputsFolder + "/records.jsonl"
+
     public init() {}
+
+    /// The records go into a temporary ledger while the pack is read, never whole into memory.
+    public func streams() -> [String: any ReplayStream] {
+        guard let records = StreamedRecords() else { return [:] }
+        return [Self.recordsPath: records]
+    }
 
     public func replay(_ input: ReplayInput) -> ReplayOutcome {
         let evidencePath = ReplayInput.evidencePath
@@ -38,17 +52,27 @@ public struct EngineReplayer: PackReplayer {
             return .checked(summary: "replay: the recorded options are invalid", failures: [("\(inputs)/options.json", "not valid JSON: \(error)")])
         }
         var findings: OperationsFindings?
-        let records = input.inputs["records.jsonl"] ?? []
-        if !records.isEmpty {
-            do {
+        let ingested: (ledger: Ledger, report: IngestReport)?
+        do {
+            if let stream = input.streams[Self.recordsPath] as? StreamedRecords {
+                ingested = try stream.result()
+            } else if let records = input.inputs["records.jsonl"], !records.isEmpty {
                 let ledger = try Ledger.temporary()
-                let report = try ledger.ingest([RecordSource(name: "\(inputs)/records.jsonl", bytes: records)])
-                if report.rejected > 0 {
-                    failures.append(("\(inputs)/records.jsonl", "\(report.rejected) recorded records no longer pass the record rules (first: \(report.rejects.first?.message ?? "?"))"))
-                }
+                ingested = (ledger, try ledger.ingest([RecordSource(name: Self.recordsPath, bytes: records)]))
+            } else {
+                ingested = nil
+            }
+        } catch {
+            return .checked(summary: "replay: the recorded records cannot be read", failures: [(Self.recordsPath, "\(error)")])
+        }
+        if let (ledger, report) = ingested, report.files.contains(where: { $0.acceptedByKind.values.reduce(0, +) + $0.rejected > 0 }) {
+            if report.rejected > 0 {
+                failures.append((Self.recordsPath, "\(report.rejected) recorded records no longer pass the record rules (first: \(report.rejects.first?.message ?? "?"))"))
+            }
+            do {
                 findings = try ledger.operations(snapshot: snapshot, options: options)
             } catch {
-                return .checked(summary: "replay: the recorded records cannot be read", failures: [("\(inputs)/records.jsonl", "\(error)")])
+                return .checked(summary: "replay: the ledger query failed", failures: [(Self.recordsPath, "\(error)")])
             }
         }
         let evaluation = Evaluator.evaluate(snapshot, options: options, operations: findings)
@@ -60,5 +84,60 @@ public struct EngineReplayer: PackReplayer {
             ? "replay: \(evaluation.families.count) families re-evaluated from data/inputs, identical to evidence.xml (\(evaluation.production.summary))"
             : "replay: \(failures.count) differences from evidence.xml"
         return .checked(summary: summary, failures: failures)
+    }
+}
+
+/// The pack's records ingested into a temporary ledger while the pack is read: the bytes go
+/// through a pipe to an ingest running beside the reader.
+final class StreamedRecords: ReplayStream, @unchecked Sendable {
+    private let ledger: Ledger
+    private let writeEnd: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<IngestReport, IngestError>?
+    private var closed = false
+    private var broken = false
+
+    init?() {
+        var fds: [Int32] = [0, 0]
+        guard let ledger = try? Ledger.temporary(), pipe(&fds) == 0 else { return nil }
+        // A reader that stops early must not kill the process with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        self.ledger = ledger
+        self.writeEnd = fds[1]
+        let source = RecordSource(name: EngineReplayer.recordsPath, fileDescriptor: fds[0])
+        let thread = Thread { [self] in
+            outcome = Result { () throws(IngestError) in try ledger.ingest([source]) }
+            done.signal()
+        }
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) {
+        guard !broken, !closed, let base = chunk.baseAddress else { return }
+        var offset = 0
+        while offset < chunk.count {
+            let n = Glibc.write(writeEnd, base + offset, chunk.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                broken = true
+                return
+            }
+            offset += n
+        }
+    }
+
+    func finish() {
+        guard !closed else { return }
+        closed = true
+        close(writeEnd)
+    }
+
+    /// Waits for the ingest; the ledger and what it did.
+    func result() throws(IngestError) -> (ledger: Ledger, report: IngestReport) {
+        finish()
+        done.wait()
+        done.signal()
+        return (ledger, try outcome!.get())
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// Reads a pack folder: every file hashed (on all cores), links and devices reported, never followed.
@@ -35,11 +40,27 @@ enum FolderReader {
             case .success(var digest):
                 digest.path = entry.path
                 contents.files[entry.path] = digest
+                if let stream = keep.streams[entry.path] { feed(root + "/" + entry.path, to: stream) }
             case .failure(let error):
                 contents.safety.append(VerifyFailure(.safety, entry.path, error.reason))
             }
         }
         return contents
+    }
+
+    /// Reads a file of the folder into a replay stream, in large blocks.
+    static func feed(_ path: String, to stream: any ReplayStream) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return }
+            stream.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
     }
 }
 

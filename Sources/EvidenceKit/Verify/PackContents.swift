@@ -54,6 +54,8 @@ struct KeepPolicy: Sendable {
     var replay: Bool
     /// The most bytes kept in all (tag files count toward it too).
     var budget: Int64
+    /// Files handed to a replay stream as they are read instead of being kept.
+    var streams: [String: any ReplayStream] = [:]
     /// Any file up to this many bytes is kept too, while no more than `anyFileBudget` bytes are
     /// kept (the preview server's cache); -1 keeps none. Tag files are kept beyond that budget.
     var anyFileUpTo: Int64 = -1
@@ -67,7 +69,7 @@ struct KeepPolicy: Sendable {
 
     /// Whether to keep `path` of `size` bytes when `kept` bytes are kept already.
     func keeps(_ path: String, size: Int64, kept: Int64) -> Bool {
-        guard kept + size <= budget else { return false }
+        guard streams[path] == nil, kept + size <= budget else { return false }
         if KeepPolicy.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
         if size <= anyFileUpTo, kept + size <= anyFileBudget { return true }
         return replay && (path == ReplayInput.evidencePath || path.hasPrefix(ReplayInput.inputsFolder + "/"))

@@ -35,7 +35,10 @@ public enum PackVerifier {
     public static func verify(_ path: String, options: VerifyOptions = VerifyOptions()) throws(PackError) -> VerifyReport {
         var info = stat()
         guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
-        let keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes)
+        let streams = options.replay ? options.replayer.streams() : [:]
+        // Finished on every way out, so nothing waits on a stream that will not be written.
+        defer { for stream in streams.values { stream.finish() } }
+        let keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes, streams: streams)
         let contents: PackContents
         let kind: String
         switch info.st_mode & S_IFMT {
@@ -48,35 +51,36 @@ public enum PackVerifier {
         default:
             throw PackError(path, "not a folder or an archive file")
         }
-        return report(pack: path, kind: kind, contents: contents, options: options)
+        for stream in streams.values { stream.finish() }
+        return report(pack: path, kind: kind, contents: contents, options: options, streams: streams)
     }
 
-    static func report(pack: String, kind: String, contents: PackContents, options: VerifyOptions) -> VerifyReport {
+    static func report(pack: String, kind: String, contents: PackContents, options: VerifyOptions, streams: [String: any ReplayStream] = [:]) -> VerifyReport {
         let noun = kind == "folder" ? (contents.entryCount == 1 ? "file or folder" : "files and folders") : (contents.entryCount == 1 ? "entry" : "entries")
         var safetySummary = "\(contents.entryCount) \(noun)"
         if let top = contents.topFolder { safetySummary += " under \(top)/" }
         let safety = StepReport(step: .safety, status: .passed, summary: safetySummary, failures: contents.safety)
         let bag = BagValidator.validate(contents)
         let signature = SignatureValidator.validate(contents, key: options.key)
-        let replay = replayStep(contents, info: bag.info, options: options)
+        let replay = replayStep(contents, info: bag.info, options: options, streams: streams)
         return VerifyReport(
             pack: pack, kind: kind, compression: contents.compression, steps: [safety, bag.report, signature, replay], bagInfo: bag.info)
     }
 
-    static func replayStep(_ contents: PackContents, info: [BagInfo.Field], options: VerifyOptions) -> StepReport {
+    static func replayStep(_ contents: PackContents, info: [BagInfo.Field], options: VerifyOptions, streams: [String: any ReplayStream]) -> StepReport {
         guard options.replay else {
             return StepReport(step: .replay, status: .skipped, summary: "skipped on request (--no-replay): the results were not recomputed")
         }
         var inputs: [String: [UInt8]] = [:]
         var failures: [VerifyFailure] = []
-        for (path, file) in contents.files where path.hasPrefix(ReplayInput.inputsFolder + "/") {
+        for (path, file) in contents.files where path.hasPrefix(ReplayInput.inputsFolder + "/") && streams[path] == nil {
             if let bytes = file.bytes {
                 inputs[String(path.dropFirst(ReplayInput.inputsFolder.count + 1))] = bytes
             } else {
                 failures.append(VerifyFailure(.replay, path, "too large to replay: \(file.size) bytes, beyond the \(options.limits.maxInMemoryBytes) bytes of inputs held in memory"))
             }
         }
-        let input = ReplayInput(evidenceXML: contents.bytes(ReplayInput.evidencePath), inputs: inputs, bagInfo: info)
+        let input = ReplayInput(evidenceXML: contents.bytes(ReplayInput.evidencePath), inputs: inputs, bagInfo: info, streams: streams)
         switch options.replayer.replay(input) {
         case .unavailable(let reason):
             return StepReport(step: .replay, status: .notChecked, summary: reason, failures: failures)

@@ -11,12 +11,25 @@ public struct ReplayInput: Sendable {
     public var inputs: [String: [UInt8]]
     /// The `bag-info.txt` lines.
     public var bagInfo: [BagInfo.Field]
+    /// Inputs that were handed to the replayer's streams as they were read (by path in the
+    /// bag), finished; they are not in `inputs`.
+    public var streams: [String: any ReplayStream]
 
-    public init(evidenceXML: [UInt8]?, inputs: [String: [UInt8]], bagInfo: [BagInfo.Field]) {
+    public init(evidenceXML: [UInt8]?, inputs: [String: [UInt8]], bagInfo: [BagInfo.Field], streams: [String: any ReplayStream] = [:]) {
         self.evidenceXML = evidenceXML
         self.inputs = inputs
         self.bagInfo = bagInfo
+        self.streams = streams
     }
+}
+
+/// Takes one file of a pack as it is read, so that a large input (the records) is processed
+/// on the way and never held in memory whole.
+public protocol ReplayStream: AnyObject, Sendable {
+    /// The next bytes of the file, in order.
+    func write(_ chunk: UnsafeRawBufferPointer)
+    /// No more bytes will come.
+    func finish()
 }
 
 /// What a replay found.
@@ -31,7 +44,14 @@ public enum ReplayOutcome: Sendable {
 ///
 /// The check engine provides the real one; `ReplayUnavailable` stands in until it is wired.
 public protocol PackReplayer: Sendable {
+    /// Streams for inputs this replayer takes as they are read, by path in the bag
+    /// (`data/inputs/records.jsonl`); called once per verification, before reading.
+    func streams() -> [String: any ReplayStream]
     func replay(_ input: ReplayInput) -> ReplayOutcome
+}
+
+extension PackReplayer {
+    public func streams() -> [String: any ReplayStream] { [:] }
 }
 
 /// The replayer of a build without the check engine wired to verify.
