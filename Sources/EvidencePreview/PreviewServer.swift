@@ -5,6 +5,7 @@ import Darwin
 #endif
 import EvidenceKit
 import Hummingbird
+import HummingbirdCore
 import Logging
 
 /// `evpack serve [DIR] [--host H] [--port P]`: a read-only preview of every pack in a folder
@@ -75,6 +76,7 @@ public struct ServeAction: Sendable {
         let host = self.host
         let app = Application(
             router: Self.router(library: library),
+            server: .http1(configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [DrainBeforeClose()])),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0
