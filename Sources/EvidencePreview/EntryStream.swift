@@ -55,7 +55,7 @@ final class EntryStream: @unchecked Sendable {
             let want = min(remaining, Self.chunkSize)
             var buffer = ByteBuffer()
             buffer.reserveCapacity(want)
-            let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw -> Int in
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw -> Int in
                 while true {
                     let n = pread(fd, raw.baseAddress, want, off_t(position))
                     if n < 0 && errno == EINTR { continue }

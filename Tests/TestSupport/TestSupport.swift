@@ -88,22 +88,7 @@ public enum Run {
             executable = "/bin/sh"
         }
 
-        var env = ProcessInfo.processInfo.environment
-        if let environment { env.merge(environment) { $1 } }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-
-        var pid: pid_t = 0
-        let spawned = executable.contains("/")
-            ? posix_spawn(&pid, executable, &actions, nil, argv, envp)
-            : posix_spawnp(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw NSError(domain: "Run", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let code: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let code = wait(try launch(executable, arguments, environment: environment, actions: &actions))
         let outData = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
         let errData = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
         return ProcessResult(
@@ -118,15 +103,7 @@ public enum Run {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw NSError(domain: "Run", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable)"])
-        }
-        return pid
+        return try launch(executable, arguments, environment: nil, actions: &actions)
     }
 
     /// Waits for a process started with `spawn`; its exit status (128 + signal when killed).
@@ -227,6 +204,18 @@ extension Run {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("out").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, folder.appendingPathComponent("err").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let pid = try launch(executable, arguments, environment: environment, actions: &actions)
+        return SpawnedProcess(pid: pid, folder: folder)
+    }
+}
+
+extension Run {
+    /// posix_spawn (posix_spawnp for a name without `/`) with this process's environment plus
+    /// `environment`, and SIGINT and SIGTERM reset to their default action in the child, so a
+    /// test can stop it the way Ctrl-C would even when the test runner ignores those signals.
+    fileprivate static func launch(
+        _ executable: String, _ arguments: [String], environment: [String: String]?, actions: inout posix_spawn_file_actions_t
+    ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -246,10 +235,12 @@ extension Run {
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let spawned = executable.contains("/")
+            ? posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+            : posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else {
             throw NSError(domain: "Run", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(executable): \(String(cString: strerror(spawned)))"])
         }
-        return SpawnedProcess(pid: pid, folder: folder)
+        return pid
     }
 }
