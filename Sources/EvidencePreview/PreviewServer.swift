@@ -49,11 +49,10 @@ public struct ServeAction: Sendable {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
-    /// The routes and middleware of the preview, over `library`: `/` lists the packs, `/KEY/…`
-    /// serves a pack's files through `FileMiddleware` and `PackFileProvider`.
-    public static func router(library: PackLibrary) -> Router<BasicRequestContext> {
+    /// The preview over `library`: `PreviewMiddleware` in front of every request, then a router
+    /// where `/` lists the packs and `FileMiddleware` with `PackFileProvider` serves the rest.
+    public static func router(library: PackLibrary) -> PreviewResponderBuilder {
         let router = Router()
-        router.add(middleware: PreviewMiddleware(library: library))
         let files = FileMiddleware<BasicRequestContext, PackFileProvider>(fileProvider: PackFileProvider(library: library))
             .withAdditionalMediaTypes(forFileExtensions: ResponseHeaders.mediaTypes)
         router.add(middleware: files)
@@ -63,7 +62,7 @@ public struct ServeAction: Sendable {
         router.head("/") { _, _ in
             HTMLResponse.make(ListingPage.html(await library.list(), folder: library.folder), head: true)
         }
-        return router
+        return PreviewResponderBuilder(gate: PreviewMiddleware(library: library), router: router)
     }
 
     /// Serves until SIGINT or SIGTERM; `onListening` gets the URL once the socket is bound.
@@ -93,6 +92,30 @@ public struct ServeAction: Sendable {
                 throw .portInUse(host: host, port: port)
             }
             throw .cannotListen(host: host, port: port, reason: text)
+        }
+    }
+}
+
+/// Builds the preview's responder: the gate answers a pack file held in memory itself, without
+/// the router resolving a path that no route has (every pack file is such a path), and hands
+/// everything else to the router.
+public struct PreviewResponderBuilder: HTTPResponderBuilder {
+    let gate: PreviewMiddleware<BasicRequestContext>
+    let router: Router<BasicRequestContext>
+
+    public func buildResponder() -> PreviewResponder {
+        PreviewResponder(gate: gate, next: router.buildResponder())
+    }
+}
+
+/// `PreviewMiddleware` in front of the router's responder.
+public struct PreviewResponder: HTTPResponder {
+    let gate: PreviewMiddleware<BasicRequestContext>
+    let next: RouterResponder<BasicRequestContext>
+
+    public func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        try await gate.handle(request, context: context) { request, context in
+            try await next.respond(to: request, context: context)
         }
     }
 }
