@@ -31,6 +31,9 @@ demo: build
 	@echo
 	@echo "== evpack verify $(OUT)/evidence-grant-ready-bfg-d6f24eb0.tar.gz"
 	@$(EVPACK) verify $(OUT)/evidence-grant-ready-bfg-d6f24eb0.tar.gz
+	@echo
+	@echo "Open $(OUT)/evidence-grant-demo-local-bfg-7b2c7a5b/data/index.html in a browser,"
+	@echo "or browse every pack: $(EVPACK) serve $(OUT)"
 
 ## Every test: unit, golden, property, end to end, PostgreSQL and the Python cross-checks.
 test:
