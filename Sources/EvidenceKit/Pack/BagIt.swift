@@ -38,15 +38,8 @@ public enum BagIt {
     public static func parseManifest(_ bytes: [UInt8]) -> (entries: [ManifestEntry], problems: [ManifestProblem]) {
         var entries: [ManifestEntry] = []
         var problems: [ManifestProblem] = []
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return ([], [ManifestProblem(line: 0, reason: "not UTF-8 text")])
-        }
-        var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.isEmpty { continue }
+        guard let lines = lines(bytes) else { return ([], [ManifestProblem(line: 0, reason: "not UTF-8 text")]) }
+        for (number, line) in lines {
             guard let space = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
                 problems.append(ManifestProblem(line: number, reason: "expected '<sha256> <path>'"))
                 continue
@@ -107,15 +100,8 @@ public enum BagIt {
     public static func parseTags(_ bytes: [UInt8]) -> (tags: [(label: String, value: String)], problems: [ManifestProblem]) {
         var tags: [(label: String, value: String)] = []
         var problems: [ManifestProblem] = []
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return ([], [ManifestProblem(line: 0, reason: "not UTF-8 text")])
-        }
-        var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            number += 1
-            var line = Substring(raw)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.isEmpty { continue }
+        guard let lines = lines(bytes) else { return ([], [ManifestProblem(line: 0, reason: "not UTF-8 text")]) }
+        for (number, line) in lines {
             if line.first == " " || line.first == "\t", !tags.isEmpty {
                 tags[tags.count - 1].value += " " + line.trimmed(" \t")
                 continue
@@ -134,6 +120,18 @@ public enum BagIt {
     /// `Payload-Oxum`: the payload's octet count, a dot, and its file count.
     public static func payloadOxum(bytes: Int64, files: Int) -> String {
         "\(bytes).\(files)"
+    }
+
+    /// The non-empty lines of a tag file with their numbers (from 1), a CR before LF dropped;
+    /// nil when the bytes are not UTF-8.
+    private static func lines(_ bytes: [UInt8]) -> [(number: Int, line: Substring)]? {
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        var lines: [(number: Int, line: Substring)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if !line.isEmpty { lines.append((index + 1, line)) }
+        }
+        return lines
     }
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -34,26 +34,9 @@ enum BagValidator {
 
         // manifest-sha256.txt: every payload file listed and matching, nothing listed missing.
         if let bytes = tagBytes(BagIt.manifestFile, contents, fail: fail) {
-            let (entries, problems) = BagIt.parseManifest(bytes)
-            for problem in problems { fail(lineName(BagIt.manifestFile, problem.line), problem.reason) }
-            var listed: Set<String> = []
-            for entry in entries {
-                guard entry.path.hasPrefix(BagIt.payloadFolder + "/"), PathSafety.nameProblem(entry.path) == nil else {
-                    fail(BagIt.manifestFile, "lists \(entry.path), which is not a file inside data/")
-                    continue
-                }
-                guard listed.insert(entry.path).inserted else {
-                    fail(BagIt.manifestFile, "lists \(entry.path) twice")
-                    continue
-                }
-                guard let file = files[entry.path] else {
-                    fail(entry.path, "listed in \(BagIt.manifestFile) but missing from the pack\(incomplete)")
-                    continue
-                }
-                if file.sha256 != entry.sha256 {
-                    fail(entry.path, "content changed: sha256 is \(file.sha256), \(BagIt.manifestFile) says \(entry.sha256)")
-                }
-            }
+            let listed = checkManifest(
+                BagIt.manifestFile, bytes, files: files, incomplete: incomplete, fail: fail,
+                lists: { $0.hasPrefix(BagIt.payloadFolder + "/") }, otherwise: "not a file inside data/")
             for path in sorted(payload.keys) where !listed.contains(path) {
                 fail(path, "not listed in \(BagIt.manifestFile): a file was added to the payload")
             }
@@ -79,27 +62,9 @@ enum BagValidator {
         // tagmanifest-sha256.txt: the tag files, each matching; nothing unlisted beside them.
         var listedTags: Set<String> = []
         if let tagManifest = tagBytes(BagIt.tagManifestFile, contents, fail: fail) {
-            let (entries, problems) = BagIt.parseManifest(tagManifest)
-            for problem in problems { fail(lineName(BagIt.tagManifestFile, problem.line), problem.reason) }
-            for entry in entries {
-                guard !entry.path.hasPrefix(BagIt.payloadFolder + "/"), entry.path != BagIt.tagManifestFile,
-                      PathSafety.nameProblem(entry.path) == nil
-                else {
-                    fail(BagIt.tagManifestFile, "lists \(entry.path), which is not a tag file")
-                    continue
-                }
-                guard listedTags.insert(entry.path).inserted else {
-                    fail(BagIt.tagManifestFile, "lists \(entry.path) twice")
-                    continue
-                }
-                guard let file = files[entry.path] else {
-                    fail(entry.path, "listed in \(BagIt.tagManifestFile) but missing from the pack\(incomplete)")
-                    continue
-                }
-                if file.sha256 != entry.sha256 {
-                    fail(entry.path, "content changed: sha256 is \(file.sha256), \(BagIt.tagManifestFile) says \(entry.sha256)")
-                }
-            }
+            listedTags = checkManifest(
+                BagIt.tagManifestFile, tagManifest, files: files, incomplete: incomplete, fail: fail,
+                lists: { !$0.hasPrefix(BagIt.payloadFolder + "/") && $0 != BagIt.tagManifestFile }, otherwise: "not a tag file")
             for required in [BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile] where !listedTags.contains(required) {
                 fail(BagIt.tagManifestFile, "does not list \(required)")
             }
@@ -120,6 +85,36 @@ enum BagValidator {
 
         let summary = "\(payload.count) payload file\(payload.count == 1 ? "" : "s"), \(bytes) bytes (Payload-Oxum \(actualOxum)); tag manifest lists \(listedTags.count)"
         return Outcome(report: StepReport(step: .bagit, status: .passed, summary: summary, failures: failures), info: info)
+    }
+
+    /// Reads the manifest `name`: every entry a safe path that `lists` accepts (else "lists P,
+    /// which is \(otherwise)"), listed once, present in `files` and with the SHA-256 it gives.
+    /// Returns the paths it lists.
+    private static func checkManifest(
+        _ name: String, _ bytes: [UInt8], files: [String: FileDigest], incomplete: String, fail: (String, String) -> Void,
+        lists: (String) -> Bool, otherwise: String
+    ) -> Set<String> {
+        let (entries, problems) = BagIt.parseManifest(bytes)
+        for problem in problems { fail(lineName(name, problem.line), problem.reason) }
+        var listed: Set<String> = []
+        for entry in entries {
+            guard lists(entry.path), PathSafety.nameProblem(entry.path) == nil else {
+                fail(name, "lists \(entry.path), which is \(otherwise)")
+                continue
+            }
+            guard listed.insert(entry.path).inserted else {
+                fail(name, "lists \(entry.path) twice")
+                continue
+            }
+            guard let file = files[entry.path] else {
+                fail(entry.path, "listed in \(name) but missing from the pack\(incomplete)")
+                continue
+            }
+            if file.sha256 != entry.sha256 {
+                fail(entry.path, "content changed: sha256 is \(file.sha256), \(name) says \(entry.sha256)")
+            }
+        }
+        return listed
     }
 
     /// The bytes of a required tag file, or a failure saying why there are none.
