@@ -223,6 +223,18 @@ import TestSupport
         #expect(bad.entries.isEmpty && bad.problems.map(\.line) == [1, 2])
     }
 
+    /// RFC 8493 §2.1: a tag file's lines end in LF, CR LF or CR; line numbers count each ending once.
+    @Test func tagFilesWithCRLFAndCRLineEndingsAreRead() {
+        let a = String(repeating: "a", count: 64), b = String(repeating: "b", count: 64)
+        let manifest = BagIt.parseManifest(Array("\(a)  data/one\r\n\(b)  data/two\rnot a line\r\n".utf8))
+        #expect(manifest.entries == [BagIt.ManifestEntry(path: "data/one", sha256: a), BagIt.ManifestEntry(path: "data/two", sha256: b)])
+        #expect(manifest.problems.map(\.line) == [3])
+        let tags = BagIt.parseTags(Array("BagIt-Version: 1.0\r\nTag-File-Character-Encoding: UTF-8\r\n".utf8))
+        #expect(tags.tags.map(\.label) == ["BagIt-Version", "Tag-File-Character-Encoding"])
+        #expect(tags.tags.map(\.value) == ["1.0", "UTF-8"])
+        #expect(tags.problems.isEmpty)
+    }
+
     func decompressZstd(_ archive: URL) throws -> URL {
         let out = archive.deletingLastPathComponent().appendingPathComponent("plain.tar")
         let result = try Run.process("zstd", ["-q", "-d", "-f", archive.path, "-o", out.path])

@@ -122,15 +122,27 @@ public enum BagIt {
         "\(bytes).\(files)"
     }
 
-    /// The non-empty lines of a tag file with their numbers (from 1), a CR before LF dropped;
-    /// nil when the bytes are not UTF-8.
+    /// The non-empty lines of a tag file with their numbers (from 1); lines end in LF, CR LF or
+    /// CR (RFC 8493 §2.1). Nil when the bytes are not UTF-8. (Split by bytes: as a `Character`,
+    /// CR LF is one grapheme that a split at "\n" would not cut.)
     private static func lines(_ bytes: [UInt8]) -> [(number: Int, line: Substring)]? {
         guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
         var lines: [(number: Int, line: Substring)] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
-            if !line.isEmpty { lines.append((index + 1, line)) }
+        let utf8 = text.utf8
+        var start = utf8.startIndex, index = start, number = 0
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            guard byte == 0x0A || byte == 0x0D else {
+                index = utf8.index(after: index)
+                continue
+            }
+            number += 1
+            if index > start { lines.append((number, Substring(utf8[start..<index]))) }
+            index = utf8.index(after: index)
+            if byte == 0x0D, index < utf8.endIndex, utf8[index] == 0x0A { index = utf8.index(after: index) }
+            start = index
         }
+        if start < utf8.endIndex { lines.append((number + 1, Substring(utf8[start...]))) }
         return lines
     }
 
