@@ -49,12 +49,10 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
             guard pack.isServed else { return unsafe(pack, head: head) }
             return Response.redirect(to: "/\(RequestPath.encode(key))/data/index.html", type: .found)
         case .file(let key, let path, let trailingSlash):
-            guard let pack = library.unchanged(key), pack.isServed, let entry = pack.entries[path], !trailingSlash, entry.refusal == nil,
-                  let response = Self.fromMemory(entry, request.headers, head: head)
-            else {
-                return try await file(request, key: key, path: path, trailingSlash: trailingSlash, context: context, next: next, head: head)
-            }
-            return response
+            // The index already made, when the pack is the same on disk: no reading, no suspension.
+            return try await file(
+                request, cached: library.unchanged(key), key: key, path: path, trailingSlash: trailingSlash, context: context, next: next,
+                head: head)
         }
     }
 
@@ -66,13 +64,20 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         return Response(status: .ok, headers: entry.headers, body: head ? ResponseBody() : ResponseBody(byteBuffer: bytes))
     }
 
-    /// A file of a pack, the long way: the pack read when it is new or changed, folders
-    /// redirected to their index.html, refusals, and everything but the common case.
+    /// A file of a pack: `cached` (the index of an unchanged pack) or the pack read when it is
+    /// new or changed, folders redirected to their index.html, refusals, the common case from
+    /// memory, and everything else through `serve`.
+    ///
+    /// With `cached` given, the common case does not suspend: `file` is a nonisolated async
+    /// function called from one, so entering it runs on without a hop, and nothing is awaited
+    /// before `fromMemory`.
     private func file(
-        _ request: Request, key: String, path: String, trailingSlash: Bool, context: Context,
+        _ request: Request, cached: PackIndex?, key: String, path: String, trailingSlash: Bool, context: Context,
         next: (Request, Context) async throws -> Response, head: Bool
     ) async throws -> Response {
-        guard let pack = await library.pack(key) else { return notFound(head) }
+        let found: PackIndex?
+        if let cached { found = cached } else { found = await library.pack(key) }
+        guard let pack = found else { return notFound(head) }
         guard pack.isServed else { return unsafe(pack, head: head) }
         if pack.directories.contains(path) {
             let index = path + "/index.html"
