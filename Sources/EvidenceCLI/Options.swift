@@ -36,10 +36,10 @@ struct EvaluationOptions: ParsableArguments {
     var policy: String?
 
     @Option(name: .customLong("stuck-queued-minutes"), help: ArgumentHelp("A queued run without a start is stuck after this many minutes.", valueName: "minutes"))
-    var stuckQueuedMinutes = 30
+    var stuckQueuedMinutes = RunOptions.defaultStuckQueuedMinutes
 
     @Option(name: .customLong("stuck-running-minutes"), help: ArgumentHelp("A running run is stuck this many minutes after its start.", valueName: "minutes"))
-    var stuckRunningMinutes = 120
+    var stuckRunningMinutes = RunOptions.defaultStuckRunningMinutes
 
     @OptionGroup var recordFiles: RecordFileOptions
 
@@ -47,8 +47,9 @@ struct EvaluationOptions: ParsableArguments {
         if let asOf, Instant(rfc3339: asOf) == nil {
             throw ValidationError("--as-of '\(asOf)' is not an RFC 3339 time with 'T' and an offset, e.g. 2026-11-20T09:00:00Z")
         }
-        if stuckQueuedMinutes < 1 || stuckRunningMinutes < 1 {
-            throw ValidationError("--stuck-queued-minutes and --stuck-running-minutes must be at least 1")
+        let range = RunOptions.minutesRange
+        if !range.contains(stuckQueuedMinutes) || !range.contains(stuckRunningMinutes) {
+            throw ValidationError("--stuck-queued-minutes and --stuck-running-minutes must be from \(range.lowerBound) to \(range.upperBound)")
         }
         if !records.isEmpty, ledger != nil {
             throw ValidationError("use --records (a temporary ledger) or --ledger DB, not both; `evpack ingest FILE --ledger DB` adds records to a ledger")

@@ -98,6 +98,15 @@ import TestSupport
         #expect(format.status == 2)
         let none = try Run.evpack(["check"])
         #expect(none.status == 2)
+        // Beyond 1 000 000 minutes the ledger's arithmetic in seconds could overflow, and a
+        // pack's options.json would not replay: refused up front.
+        for minutes in ["0", "1000001", "9223372036854775807"] {
+            let stuck = try Run.evpack([
+                "check", TestPaths.snapshot("ready.json"), "--records", TestPaths.snapshot("ready-records.jsonl"), "--stuck-queued-minutes", minutes,
+            ])
+            #expect(stuck.status == 2, "\(minutes)")
+            #expect(stuck.stderr.contains("--stuck-queued-minutes"), "\(minutes)")
+        }
     }
 
     @Test func helpExplainsAndExitsZero() throws {

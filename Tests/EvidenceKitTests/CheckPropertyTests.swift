@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import EvidenceKit
 
 /// Invariants that hold for any snapshot: random combinations of the edits of the check
@@ -94,5 +95,26 @@ import Testing
         #expect(preflightLine.contains(" dry_run=\(dryRun.count) connection=\(connection.count) "))
         #expect(f[.cutover]!.packet!.text.contains(" steps=\(f[.cutover]!.count) "))
         #expect(f[.runbook]!.packet!.text.contains("-- runbook_decision=\(f[.runbook]!.decision!)\n"))
+    }
+}
+
+/// The stuck-run thresholds: one range for the command line, the library and options.json.
+@Suite struct RunOptionsRangeTests {
+    @Test func minutesOutsideTheRangeAreRefusedEverywhere() throws {
+        let asOf = Instant(rfc3339: "2026-11-20T09:00:00Z")!
+        for minutes in [0, RunOptions.minutesRange.upperBound + 1, Int.max] {
+            let inputs = EvaluationInputs(asOf: asOf, stuckQueuedMinutes: minutes)
+            #expect(throws: InputError.self, "\(minutes)") {
+                try EvaluationPipeline.run(snapshotPath: TestPaths.snapshot("ready.json"), inputs: inputs)
+            }
+            var json = RunOptions(asOf: asOf).json
+            if case .object(var object) = json {
+                object["stuck_running_minutes"] = .number(Double(minutes))
+                json = .object(object)
+            }
+            #expect(throws: OptionsError.self, "\(minutes)") { try RunOptions(json: json) }
+        }
+        let edge = RunOptions(asOf: asOf, stuckQueuedMinutes: RunOptions.minutesRange.upperBound)
+        #expect(try RunOptions(json: edge.json) == edge)
     }
 }

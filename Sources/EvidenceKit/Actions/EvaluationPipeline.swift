@@ -14,7 +14,8 @@ public struct EvaluationInputs: Sendable {
     /// The first rejected record line is fatal.
     public var strict: Bool
 
-    public init(asOf: Instant? = nil, window: RunOptions.Window = .day, stuckQueuedMinutes: Int = 30, stuckRunningMinutes: Int = 120,
+    public init(asOf: Instant? = nil, window: RunOptions.Window = .day, stuckQueuedMinutes: Int = RunOptions.defaultStuckQueuedMinutes,
+                stuckRunningMinutes: Int = RunOptions.defaultStuckRunningMinutes,
                 policyPath: String? = nil, records: [RecordSource] = [], ledgerPath: String? = nil, strict: Bool = false) {
         self.asOf = asOf
         self.window = window
@@ -77,6 +78,10 @@ public enum EvaluationPipeline {
 
     /// The run options: as-of defaults to `captured_at`; a policy file overrides the defaults.
     static func runOptions(_ inputs: EvaluationInputs, snapshot: Snapshot) throws(InputError) -> RunOptions {
+        for (name, minutes) in [("--stuck-queued-minutes", inputs.stuckQueuedMinutes), ("--stuck-running-minutes", inputs.stuckRunningMinutes)]
+        where !RunOptions.minutesRange.contains(minutes) {
+            throw .invalidOption(name: name, message: "\(minutes) is not a number of minutes from \(RunOptions.minutesRange.lowerBound) to \(RunOptions.minutesRange.upperBound)")
+        }
         var policy = DeployPolicySet.defaults
         if let path = inputs.policyPath {
             let bytes = try InputFile.read(path)

@@ -8,8 +8,14 @@ public struct RunOptions: Sendable, Equatable {
     public var stuckRunningMinutes: Int
     public var policy: DeployPolicySet
 
-    public init(asOf: Instant, window: Window = .day, stuckQueuedMinutes: Int = 30, stuckRunningMinutes: Int = 120,
-                policy: DeployPolicySet = .defaults) {
+    /// The stuck-run thresholds a user may give, in minutes (the upper end keeps the ledger's
+    /// arithmetic in seconds far from overflow).
+    public static let minutesRange = 1...1_000_000
+    public static let defaultStuckQueuedMinutes = 30
+    public static let defaultStuckRunningMinutes = 120
+
+    public init(asOf: Instant, window: Window = .day, stuckQueuedMinutes: Int = defaultStuckQueuedMinutes,
+                stuckRunningMinutes: Int = defaultStuckRunningMinutes, policy: DeployPolicySet = .defaults) {
         self.asOf = asOf
         self.window = window
         self.stuckQueuedMinutes = stuckQueuedMinutes
@@ -59,7 +65,7 @@ extension RunOptions {
             throw OptionsError("options.window: expected 1h, 24h or 7d")
         }
         func minutes(_ key: String) throws(OptionsError) -> Int {
-            guard case .number(let n)? = object[key], n >= 1, n <= 1_000_000, n == n.rounded() else {
+            guard case .number(let n)? = object[key], n == n.rounded(), Double(Self.minutesRange.lowerBound)...Double(Self.minutesRange.upperBound) ~= n else {
                 throw OptionsError("options.\(key): expected a whole number of minutes")
             }
             return Int(n)
