@@ -46,15 +46,17 @@ public struct Packet: Sendable, Equatable {
     /// File name under `data/packets/` (`runbook.sql`).
     public var fileName: String
     /// The lines joined by LF with a final LF.
-    public var text: String
+    public let text: String
+    /// The SHA-256 of `text`, 64 hex digits (evidence.xml and the family page show it).
+    public let sha256: String
     /// `bfg-` + 8 hex of SHA-256 over `text`.
-    public var checksum: String
+    public var checksum: String { Checksum.short(sha256) }
 
     public init(key: String, fileName: String, lines: [String]) {
         self.key = key
         self.fileName = fileName
         self.text = lines.joined(separator: "\n") + "\n"
-        self.checksum = Checksum.shortSHA256(self.text.utf8)
+        self.sha256 = Checksum.sha256Hex(self.text.utf8)
     }
 }
 

@@ -118,7 +118,7 @@ public struct EvidenceRecord: Sendable, Equatable {
                 facts: family.facts.map { Fact(key: s($0.key), value: s($0.value)) },
                 packet: family.packet.map { packet in
                     Packet(key: packet.key, file: "packets/" + packet.fileName, checksum: packet.checksum,
-                           sha256: Checksum.sha256Hex(packet.text.utf8), bytes: packet.text.utf8.count, text: s(packet.text))
+                           sha256: packet.sha256, bytes: packet.text.utf8.count, text: s(packet.text))
                 })
         }
         self.rejectsTotal = evaluation.operations?.counts.rejected ?? 0
