@@ -7,6 +7,8 @@ public enum BagIt {
     /// The DSSE envelope: a tag file the tag manifest does not list (it cannot sign itself).
     public static let signatureFile = "signature.json"
     public static let payloadFolder = "data"
+    /// The tag files a pack may hold at its root besides `data/`.
+    public static let tagFiles: Set<String> = [declarationFile, infoFile, manifestFile, tagManifestFile, signatureFile]
 
     /// The bag declaration, byte for byte.
     public static let declaration = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"

@@ -11,18 +11,11 @@ public struct Bag: Sendable, Equatable {
     /// The payload's octets.
     public var payloadBytes: Int64
     /// `<octets>.<files>`.
-    public var payloadOxum: String
-    /// True when `signature.json` was written.
-    public var signed: Bool
+    public var payloadOxum: String { BagIt.payloadOxum(bytes: payloadBytes, files: payload.count) }
 }
 
 /// Turns a folder holding `data/` into a BagIt 1.0 bag with SHA-256 manifests.
 public enum BagWriter {
-    /// The tag files a pack may hold at its root besides `data/`.
-    static let tagFiles: Set<String> = [
-        BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile, BagIt.tagManifestFile, BagIt.signatureFile,
-    ]
-
     /// Writes `bagit.txt`, `manifest-sha256.txt`, `bag-info.txt`, `tagmanifest-sha256.txt` and,
     /// with a key, `signature.json` into `folder` (which must hold `data/` and nothing else but
     /// earlier bag files, which are replaced). `name` is the bag's name, signed with its payload.
@@ -38,7 +31,7 @@ public enum BagWriter {
             let inPayload = entry.path.hasPrefix(BagIt.payloadFolder + "/")
             switch entry.kind {
             case .file where inPayload: payloadFiles.append(entry)
-            case .file where tagFiles.contains(entry.path): continue
+            case .file where BagIt.tagFiles.contains(entry.path): continue
             case .directory where inPayload || entry.path == BagIt.payloadFolder: continue
             case .symlink: throw PackError(folder + "/" + entry.path, "is a symbolic link; a pack holds regular files only")
             case .other(let what): throw PackError(folder + "/" + entry.path, "is a \(what); a pack holds regular files only")
@@ -75,6 +68,6 @@ public enum BagWriter {
         } else if unlink(signaturePath) != 0, errno != ENOENT {
             throw PackError(signaturePath, "cannot remove an earlier signature: \(errnoText())")
         }
-        return Bag(payload: payload, payloadBytes: bytes, payloadOxum: oxum, signed: signingKey != nil)
+        return Bag(payload: payload, payloadBytes: bytes)
     }
 }

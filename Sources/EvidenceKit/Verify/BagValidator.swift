@@ -71,9 +71,8 @@ enum BagValidator {
         }
 
         // Nothing outside data/ but the tag files the bag declares.
-        let known: Set<String> = [BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile, BagIt.tagManifestFile, BagIt.signatureFile]
         for path in sorted(files.keys) where !path.hasPrefix(BagIt.payloadFolder + "/") {
-            if !known.contains(path) && !listedTags.contains(path) {
+            if !BagIt.tagFiles.contains(path) && !listedTags.contains(path) {
                 fail(path, "unexpected file outside data/: not a tag file of the bag and not in \(BagIt.tagManifestFile)")
             }
         }

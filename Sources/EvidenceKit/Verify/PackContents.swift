@@ -63,14 +63,11 @@ struct KeepPolicy: Sendable {
 
     /// The largest tag file read into memory: manifests of real packs are a few kilobytes.
     static let maxTagFile: Int64 = 64 << 20
-    static let tagFiles: Set<String> = [
-        BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile, BagIt.tagManifestFile, BagIt.signatureFile,
-    ]
 
     /// Whether to keep `path` of `size` bytes when `kept` bytes are kept already.
     func keeps(_ path: String, size: Int64, kept: Int64) -> Bool {
         guard streams[path] == nil, kept + size <= budget else { return false }
-        if KeepPolicy.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
+        if BagIt.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
         if size <= anyFileUpTo, kept + size <= anyFileBudget { return true }
         return replay && (path == ReplayInput.evidencePath || path.hasPrefix(ReplayInput.inputsFolder + "/"))
     }

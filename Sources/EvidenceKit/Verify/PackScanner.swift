@@ -60,7 +60,7 @@ public enum PackScanner {
     ) throws(PackError) -> PackScan {
         var info = stat()
         guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
-        let tagAllowance = Int64(KeepPolicy.tagFiles.count) * KeepPolicy.maxTagFile
+        let tagAllowance = Int64(BagIt.tagFiles.count) * KeepPolicy.maxTagFile
         let keep = KeepPolicy(replay: false, budget: budget + tagAllowance, anyFileUpTo: keepFilesUpTo, anyFileBudget: budget)
         let contents: PackContents
         let kind: String
