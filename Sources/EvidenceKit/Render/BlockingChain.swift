@@ -20,7 +20,8 @@ public struct BlockingChain: Sendable, Equatable {
         self.families = chain
     }
 
-    /// The family a family's decision waits for, when the decision names one.
+    /// The family a family's decision waits for, when the decision names one (every blocked
+    /// decision the families of Checks/Families make is listed).
     static func waitsFor(_ family: FamilyResult, in evaluation: Evaluation) -> FamilyID? {
         guard let decision = family.decision, decision != family.successDecision else {
             return family.isComplete ? nil : family.id
@@ -38,10 +39,7 @@ public struct BlockingChain: Sendable, Equatable {
             return evaluation.family(.infrastructure)?.isComplete == false ? .infrastructure : .wiring
         case "BLOCKED_BY_OPERATIONS": return .operations
         case "BLOCKED_PENDING_INTEGRATION": return .integration
-        default:
-            let prefix = "BLOCKED_PENDING_"
-            guard decision.hasPrefix(prefix) else { return nil }
-            return FamilyID(rawValue: decision.dropFirst(prefix.count).lowercased())
+        default: return nil
         }
     }
 

@@ -35,10 +35,15 @@ public struct HTMLRenderer: Sendable {
         for family in evaluation.families {
             pages.append(familyPage(family, evaluation))
         }
-        if evaluation.operations != nil, evaluation.family(.operations) == nil {
+        if Self.hasOperationsPageOnly(evaluation) {
             pages.append(operationsPage(evaluation))
         }
         return pages
+    }
+
+    /// Records were read but no operations family ran: their page stands on its own.
+    private static func hasOperationsPageOnly(_ evaluation: Evaluation) -> Bool {
+        evaluation.operations != nil && evaluation.family(.operations) == nil
     }
 
     /// The file name of a family's page.
@@ -50,7 +55,7 @@ public struct HTMLRenderer: Sendable {
         context["production"] = production(evaluation)
         context["chain"] = chain(evaluation) ?? false
         context["families"] = evaluation.families.map { familyRow($0) }
-        context["operations"] = evaluation.operations.map { operationsOverview($0, evaluation) } ?? false
+        context["operations"] = evaluation.operations.map { operationsOverview($0) } ?? false
         let snapshot = evaluation.snapshot
         context["tenant"] = snapshot.tenant.name.map { "\($0) (\(snapshot.tenant.id))" } ?? snapshot.tenant.id
         context["rows"] = String(snapshot.rowCount)
@@ -77,12 +82,12 @@ public struct HTMLRenderer: Sendable {
         model["packet"] = family.packet.map { packet in
             [
                 "fileName": packet.fileName, "checksum": packet.checksum, "text": packet.text,
-                "sha256": Checksum.sha256Hex(packet.text.utf8),
+                "sha256": packet.sha256,
             ] as [String: Any]
         } ?? false
         context["family"] = model
         if family.id == .operations, let operations = evaluation.operations {
-            context["operations"] = operationsDetail(operations, evaluation)
+            context["operations"] = operationsDetail(operations)
         } else {
             context["operations"] = false
         }
@@ -93,7 +98,7 @@ public struct HTMLRenderer: Sendable {
     public func operationsPage(_ evaluation: Evaluation) -> HTMLPage {
         var context = common(evaluation, title: familyTitle(.operations), current: .operations)
         context["family"] = false
-        context["operations"] = evaluation.operations.map { operationsDetail($0, evaluation) } ?? false
+        context["operations"] = evaluation.operations.map { operationsDetail($0) } ?? false
         return render("family", context, fileName: Self.fileName(.operations))
     }
 
@@ -113,7 +118,7 @@ public struct HTMLRenderer: Sendable {
         var nav: [[String: Any]] = evaluation.families.map { family in
             ["href": Self.fileName(family.id), "title": familyTitle(family.id), "current": family.id == current]
         }
-        if evaluation.operations != nil, evaluation.family(.operations) == nil {
+        if Self.hasOperationsPageOnly(evaluation) {
             nav.append(["href": Self.fileName(.operations), "title": familyTitle(.operations), "current": current == .operations])
         }
         return [
@@ -213,7 +218,7 @@ public struct HTMLRenderer: Sendable {
     }
 
     /// The totals the index shows; no lists, so the index stays small whatever the records.
-    private func operationsOverview(_ ops: OperationsSummary, _ evaluation: Evaluation) -> [String: Any] {
+    private func operationsOverview(_ ops: OperationsSummary) -> [String: Any] {
         var levels: [HealthLevel: Int] = [:]
         for workspace in ops.health { levels[workspace.level, default: 0] += 1 }
         return [
@@ -227,20 +232,21 @@ public struct HTMLRenderer: Sendable {
     }
 
     /// Everything the operations page shows, every list cut to `listLimit` rows.
-    private func operationsDetail(_ ops: OperationsSummary, _ evaluation: Evaluation) -> [String: Any] {
+    private func operationsDetail(_ ops: OperationsSummary) -> [String: Any] {
         let limit = Self.listLimit
         let counts = ops.counts
-        func list(_ items: [[String: Any]], total: Int) -> [String: Any] {
-            let cut = Array(items.prefix(limit))
+        /// The first `limit` items as rows, with "showing N of M".
+        func list<Items: Collection>(_ items: Items, total: Int, _ row: (Items.Element) -> [String: Any]) -> [String: Any] {
+            let cut = items.prefix(limit).map(row)
             return ["shown": shown(cut.count, total), "hasItems": !cut.isEmpty, "items": cut]
         }
         func runs(_ runs: Bounded<RunSummary>, title: String) -> [String: Any] {
-            var model = list(runs.items.prefix(limit).map { run in
+            var model = list(runs.items, total: runs.total) { run in
                 [
                     "id": run.id, "type": run.type, "workspace": run.workspaceID, "status": run.status,
                     "outcome": run.outcome ?? false, "createdAt": run.createdAt.rfc3339, "note": run.note,
                 ] as [String: Any]
-            }, total: runs.total)
+            }
             model["title"] = title
             return model
         }
@@ -262,31 +268,31 @@ public struct HTMLRenderer: Sendable {
                 runs(ops.stuckRuns, title: labels.format("ops.stuck_runs")),
                 runs(ops.failedRuns, title: labels.format("ops.failed_runs")),
             ],
-            "controls": list(ops.activeControls.prefix(limit).map { control in
+            "controls": list(ops.activeControls, total: ops.activeControls.count) { control in
                 [
                     "key": control.controlKey, "actor": control.actorID, "activatedAt": control.activatedAt.rfc3339,
                     "scope": control.workspaceID.map { "\(control.scope) \($0)" } ?? control.scope,
                     "expiresAt": control.expiresAt?.rfc3339 ?? labels.format("ops.no_expiry"), "reason": control.reason,
                 ]
-            }, total: ops.activeControls.count),
-            "findings": list(ops.deployFindings.items.prefix(limit).map { finding in
+            },
+            "findings": list(ops.deployFindings.items, total: ops.deployFindings.total) { finding in
                 [
                     "job": finding.jobID, "project": finding.project, "environment": finding.environment,
                     "rule": finding.rule, "message": finding.message,
                 ]
-            }, total: ops.deployFindings.total),
-            "health": list(ops.health.prefix(limit).map { workspace in
+            },
+            "health": list(ops.health, total: ops.health.count) { workspace in
                 [
                     "workspace": workspace.workspace, "status": health(workspace.level),
                     "reasons": workspace.reasons.prefix(10).joined(separator: "; "),
                 ] as [String: Any]
-            }, total: ops.health.count),
+            },
             "telemetry": ops.telemetry.prefix(limit).map { family in
                 ["family": family.family, "events": String(family.events), "workspaces": String(family.workspaces)]
             },
-            "rejects": list(ops.rejects.prefix(limit).map { reject in
+            "rejects": list(ops.rejects, total: counts.rejected) { reject in
                 ["file": reject.file, "line": String(reject.line), "kind": reject.kind?.rawValue ?? "", "reason": reject.reason]
-            }, total: counts.rejected),
+            },
         ]
     }
 

@@ -60,8 +60,9 @@ public struct TemplateSet: Sendable {
         }
 
         var library = MustacheLibrary()
-        for name in templateNames {
-            let file = locate("html/\(name).mustache")
+        // The style sheet is a template too, so pages take it in inline.
+        for (name, relative) in templateNames.map({ ($0, "html/\($0).mustache") }) + [("style", "html/style.css")] {
+            let file = locate(relative)
             var text = try readText(file.url, shown: file.shown)
             // Inline partials (a status badge, a bar) must not add a line break where they are used.
             if inlinePartials.contains(name), text.hasSuffix("\n") { text.removeLast() }
@@ -71,27 +72,16 @@ public struct TemplateSet: Sendable {
                 throw .invalidTemplate(file: file.shown, message: describe(error))
             }
         }
-        let css = locate("html/style.css")
-        do {
-            library.register(try MustacheTemplate(string: try readText(css.url, shown: css.shown)), named: "style")
-        } catch let error as TemplateError {
-            throw error
-        } catch {
-            throw .invalidTemplate(file: css.shown, message: describe(error))
-        }
 
         let labelFile = "labels/labels.\(language.rawValue).json"
-        let bundledLabels = bundled.appendingPathComponent(labelFile)
-        var labels = try LabelCatalogue(language: language, json: readBytes(bundledLabels, shown: "templates/" + labelFile),
-                                        file: "templates/" + labelFile)
+        var labels = try bundledLabels(language)
         if let override {
             let url = override.appendingPathComponent(labelFile)
             if FileManager.default.fileExists(atPath: url.path) {
                 labels = try LabelCatalogue(language: language, json: readBytes(url, shown: url.path), file: url.path).overlaying(labels)
             }
         }
-        let schema = try readBytes(bundled.appendingPathComponent("schema/evidence-pack.xsd"), shown: "templates/schema/evidence-pack.xsd")
-        return TemplateSet(library: library, labels: labels, schema: schema)
+        return TemplateSet(library: library, labels: labels, schema: try bundledSchema())
     }
 
     /// The bundled XML schema of `evidence.xml`.
