@@ -6,10 +6,10 @@ import Hummingbird
 ///
 /// Small files come from the pack's index in memory (no archive is opened per request; plain
 /// GETs of them do not even reach here, see `PreviewMiddleware`); the others are streamed from
-/// the pack on each request (`EntryStream`). Only files the pack's
-/// manifests list, with matching content, have an identifier. `PreviewMiddleware` resolves the
-/// pack first and hands it over in `PackRequest.pack`, so the bytes served are those of the very
-/// index whose ETag was sent.
+/// the pack on each request (`EntryStream`). `PreviewMiddleware` resolves the request first (the
+/// pack, and a file its manifests list, with matching content) and hands it over in
+/// `PackRequest.file`, so the bytes served are those of the very index whose ETag was sent; the
+/// provider serves nothing else.
 public struct PackFileProvider: FileProvider {
     public struct FileAttributes: FileMiddlewareFileAttributes, Sendable {
         public let isFolder: Bool
@@ -21,8 +21,7 @@ public struct PackFileProvider: FileProvider {
         let pack: PackIndex
         /// The path inside the pack.
         let path: String
-        /// Nil for a folder.
-        let entry: PackEntry?
+        let entry: PackEntry
     }
 
     let library: PackLibrary
@@ -31,34 +30,25 @@ public struct PackFileProvider: FileProvider {
         self.library = library
     }
 
-    /// `path` is the request path after percent-decoding: `/KEY/inner/path`.
+    /// The file `PreviewMiddleware` resolved for this request, which `path` (`/KEY/inner/path`,
+    /// the request's own) names: the gate parsed and checked it already. Nil when it resolved none.
     public func getFileIdentifier(_ path: String) -> FileIdentifier? {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.first == "" { parts.removeFirst() }
-        if parts.last == "" { parts.removeLast() }
-        guard parts.count >= 2, parts.allSatisfy({ PackLibrary.isCandidateName(String($0)) }) else { return nil }
-        let key = String(parts[0])
-        let inner = parts.dropFirst().joined(separator: "/")
-        let resolved = PackRequest.pack
-        guard let pack = resolved?.key == key ? resolved : library.current(key), pack.isServed else { return nil }
-        if pack.directories.contains(inner) { return FileIdentifier(pack: pack, path: inner, entry: nil) }
-        guard let entry = pack.entries[inner], entry.refusal == nil else { return nil }
-        return FileIdentifier(pack: pack, path: inner, entry: entry)
+        PackRequest.file
     }
 
     public func getAttributes(id: FileIdentifier) async throws -> FileAttributes? {
-        FileAttributes(isFolder: id.entry == nil, size: id.entry?.size ?? 0, modificationDate: id.pack.modificationDate)
+        FileAttributes(isFolder: false, size: id.entry.size, modificationDate: id.pack.modificationDate)
     }
 
     public func loadFile(id: FileIdentifier, context: some RequestContext) async throws -> ResponseBody {
-        guard let entry = id.entry else { throw HTTPError(.notFound) }
+        let entry = id.entry
         if let bytes = entry.bytes { return ResponseBody(byteBuffer: bytes) }
         guard entry.size > 0 else { return ResponseBody() }
         return try await stream(id, entry: entry, range: 0...(entry.size - 1))
     }
 
     public func loadFile(id: FileIdentifier, range: ClosedRange<Int>, context: some RequestContext) async throws -> ResponseBody {
-        guard let entry = id.entry else { throw HTTPError(.notFound) }
+        let entry = id.entry
         guard entry.size > 0, range.lowerBound < entry.size else { throw HTTPError(.rangeNotSatisfiable) }
         let clamped = range.clamped(to: 0...(entry.size - 1))
         if let bytes = entry.bytes, let slice = bytes.getSlice(at: bytes.readerIndex + clamped.lowerBound, length: clamped.count) {
@@ -87,7 +77,7 @@ public struct PackFileProvider: FileProvider {
     }
 }
 
-/// The pack `PreviewMiddleware` resolved for the request being handled.
+/// The pack file `PreviewMiddleware` resolved for the request being handled.
 public enum PackRequest {
-    @TaskLocal public static var pack: PackIndex?
+    @TaskLocal public static var file: PackFileProvider.FileIdentifier?
 }

@@ -168,8 +168,8 @@ public final class PackIndex: Sendable {
             decision: field("Production-Decision"), payloadChecksum: field("External-Identifier"))
         // Failures about the pack as a whole name it by its key, not by its path on this host.
         let describe = { (failure: VerifyFailure) in "\(failure.file == path ? key : failure.file): \(failure.reason)" }
+        // A read that stopped early (`complete` false) has always said why among the safety failures.
         var problems = scan.safety.map(describe)
-        if !scan.complete && problems.isEmpty { problems.append("the pack could not be read to the end") }
         if case .archive = kind, scan.topFolder == nil { problems.append("the archive holds no pack folder") }
 
         // Only what the pack's manifests list (and match), plus the two tag files no manifest can list.

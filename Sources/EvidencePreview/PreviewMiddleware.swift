@@ -90,12 +90,13 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
             return ErrorPage.response(.forbidden, "\(path) of \(pack.name) is not served: \(refusal).", head: head)
         }
         if let response = Self.fromMemory(entry, request.headers, head: head) { return response }
-        return try await serve(request, entry: entry, pack: pack, context: context, next: next, head: head)
+        return try await serve(request, entry: entry, path: path, pack: pack, context: context, next: next, head: head)
     }
 
-    /// Conditions and ranges against the manifest's ETag, then `FileMiddleware` with the pack pinned.
+    /// Conditions and ranges against the manifest's ETag, then `FileMiddleware` with the file
+    /// pinned: `PackFileProvider` serves `entry` of `pack`, found here.
     private func serve(
-        _ request: Request, entry: PackEntry, pack: PackIndex, context: Context,
+        _ request: Request, entry: PackEntry, path: String, pack: PackIndex, context: Context,
         next: (Request, Context) async throws -> Response, head: Bool
     ) async throws -> Response {
         let headers = request.headers
@@ -131,7 +132,8 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
             requestHead.headerFields = fields
             forwarded = Request(head: requestHead, body: request.body)
         }
-        var response = try await PackRequest.$pack.withValue(pack) {
+        let file = PackFileProvider.FileIdentifier(pack: pack, path: path, entry: entry)
+        var response = try await PackRequest.$file.withValue(file) {
             try await pass(forwarded, context: context, next: next, head: head)
         }
         if response.status == .ok || response.status == .partialContent || response.status == .notModified {
