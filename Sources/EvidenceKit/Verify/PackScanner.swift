@@ -35,9 +35,6 @@ public struct PackScan: Sendable {
     /// False when reading stopped early (a limit, a corrupt stream).
     public var complete: Bool
 
-    /// Safe to serve: the safety step holds and the whole pack was read.
-    public var isSafe: Bool { safety.isEmpty && complete }
-
     /// The SHA-256 `manifest-sha256.txt` (payload) or `tagmanifest-sha256.txt` (tag files) gives for each file.
     public var manifestDigests: [String: String] {
         var digests: [String: String] = [:]
