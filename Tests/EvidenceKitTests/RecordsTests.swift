@@ -51,6 +51,13 @@ import TestSupport
         for kind in RecordKind.allCases { #expect(report.accepted[kind] == 1, "\(kind)") }
     }
 
+    /// Each stored document names its kind (the kind text is bound by copy, never a freed temporary).
+    @Test func storedDocumentsNameTheirKind() throws {
+        let (ledger, _) = try Self.ingest((Self.good + Self.good.reversed()).joined(separator: "\n") + "\n")
+        let kinds = try ledger.database.read { db in try String.fetchAll(db, sql: "SELECT kind FROM record_doc ORDER BY seq") }
+        #expect(kinds == RecordKind.allCases.map(\.rawValue))
+    }
+
     struct RuleCase: CustomStringConvertible, Sendable {
         var name: String
         var line: String

@@ -307,7 +307,8 @@ struct LedgerWriter {
     private var nextSeq: Int64
     private var fileID: Int64 = 0
     private var fileName = ""
-    private var accepted: [RecordKind: Int] = [:]
+    /// Accepted records of this file, by `RecordKind.ordinal`.
+    private var accepted = [Int](repeating: 0, count: RecordKind.allCases.count)
     private var rejected = 0, duplicates = 0
     private(set) var shownRejects: [RecordReject] = []
     /// Where this file's rejects begin in `shownRejects`.
@@ -315,6 +316,7 @@ struct LedgerWriter {
 
     init(db: Database) throws {
         self.db = db
+        assert(RecordKind.allCases.indices.allSatisfy { RecordKind.allCases[$0].ordinal == $0 })
         for kind in RecordKind.allCases {
             let columns = RecordRules.columns(kind) + ["seq", "identity", "file_id", "line"]
             let marks = Array(repeating: "?", count: columns.count).joined(separator: ",")
@@ -333,7 +335,7 @@ struct LedgerWriter {
 
     mutating func startFile(_ name: String) throws {
         fileName = name
-        accepted = [:]
+        accepted = accepted.map { _ in 0 }
         rejected = 0
         duplicates = 0
         shownRejectsOfFile = shownRejects.count
@@ -352,10 +354,12 @@ struct LedgerWriter {
             shownRejects.removeSubrange(shownRejectsOfFile...)
             return IngestReport.File(name: fileName, sha256: sha256, acceptedByKind: [:], rejected: 0, duplicates: 0, alreadyIngested: true)
         }
-        let total = accepted.values.reduce(0, +)
+        let total = accepted.reduce(0, +)
         try db.execute(sql: "UPDATE ingest_file SET sha256 = ?, accepted = ?, rejected = ?, duplicates = ? WHERE file_id = ?",
                        arguments: [sha256, total, rejected, duplicates, fileID])
-        return IngestReport.File(name: fileName, sha256: sha256, acceptedByKind: accepted, rejected: rejected, duplicates: duplicates, alreadyIngested: false)
+        var acceptedByKind: [RecordKind: Int] = [:]
+        for kind in RecordKind.allCases where accepted[kind.ordinal] > 0 { acceptedByKind[kind] = accepted[kind.ordinal] }
+        return IngestReport.File(name: fileName, sha256: sha256, acceptedByKind: acceptedByKind, rejected: rejected, duplicates: duplicates, alreadyIngested: false)
     }
 
     /// Inserts a batch in input order; returns the first reject (for `--strict`).
@@ -383,7 +387,7 @@ struct LedgerWriter {
     }
 
     private mutating func insert(_ record: RecordBatch.Record, batch: RecordBatch, arena: UnsafeBufferPointer<UInt8>) throws -> RecordReject? {
-        let kindIndex = RecordKind.allCases.firstIndex(of: record.kind)!
+        let kindIndex = record.kind.ordinal
         let statement = inserts[kindIndex].sqliteStatement
         sqlite3_reset(statement)
         var index: Int32 = 1
@@ -404,13 +408,14 @@ struct LedgerWriter {
             sqlite3_reset(document)
             var index: Int32 = 1
             sqlite3_bind_int64(document, index, nextSeq); index += 1
-            bind(document, &index, .bytes(start: 0, count: Int32(record.kind.rawValue.utf8.count)), Array(record.kind.rawValue.utf8))
+            // SQLite copies the kind's text now (SQLITE_TRANSIENT): no temporary is bound in place.
+            bindText(document, index, record.kind.rawValue); index += 1
             if let occurred = record.occurredAt { sqlite3_bind_int64(document, index, occurred) } else { sqlite3_bind_null(document, index) }
             index += 1
             bind(document, &index, record.document, arena)
             try step(document)
             nextSeq += 1
-            accepted[record.kind, default: 0] += 1
+            accepted[kindIndex] += 1
             return nil
         }
         // The id is taken: identical content is a skipped duplicate, other content a conflict.
@@ -460,10 +465,6 @@ struct LedgerWriter {
             sqlite3_bind_text(statement, index, pointer, count, nil)
         }
         index += 1
-    }
-
-    private func bind(_ statement: OpaquePointer, _ index: inout Int32, _ slot: RecordBatch.Slot, _ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { buffer in bind(statement, &index, slot, buffer) }
     }
 
     private func bindText(_ statement: OpaquePointer, _ index: Int32, _ text: String) {

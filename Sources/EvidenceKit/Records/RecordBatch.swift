@@ -91,6 +91,23 @@ public final class RecordBatch: @unchecked Sendable {
 
     /// The record's columns, `id` first.
     public func columns(of record: Record) -> ArraySlice<Slot> {
-        slots[Int(record.firstSlot)..<(Int(record.firstSlot) + RecordRules.columns(record.kind).count)]
+        slots[Int(record.firstSlot)..<(Int(record.firstSlot) + Self.columnCounts[record.kind.ordinal])]
+    }
+
+    /// How many columns each kind has, by `RecordKind.ordinal`.
+    static let columnCounts = RecordKind.allCases.map { RecordRules.columns($0).count }
+}
+
+extension RecordKind {
+    /// The kind's position in `allCases`, without searching it.
+    var ordinal: Int {
+        switch self {
+        case .audit: return 0
+        case .run: return 1
+        case .usage: return 2
+        case .control: return 3
+        case .deploy: return 4
+        case .approval: return 5
+        }
     }
 }
