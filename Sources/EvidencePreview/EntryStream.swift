@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CArchive
+import EvidenceKit
 import Hummingbird
 
 /// Reads one file of a pack that is not kept in memory, from the pack itself: an archive entry
@@ -54,7 +55,6 @@ final class EntryStream: @unchecked Sendable {
         case .file(let fd):
             let want = min(remaining, Self.chunkSize)
             var buffer = ByteBuffer()
-            buffer.reserveCapacity(want)
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw -> Int in
                 while true {
                     let n = pread(fd, raw.baseAddress, want, off_t(position))
@@ -68,6 +68,7 @@ final class EntryStream: @unchecked Sendable {
             return buffer
         case .archive(let archive, _):
             var out = ByteBuffer()
+            out.reserveCapacity(min(remaining, Self.chunkSize))
             while remaining > 0 && out.readableBytes < Self.chunkSize {
                 var block: UnsafeRawPointer?
                 var length = 0
@@ -140,12 +141,9 @@ final class EntryStream: @unchecked Sendable {
             Glibc.close(fd)
             throw PackChanged()
         }
-        // The compressions a pack is written with, as `evpack verify` reads them.
-        archive_read_support_filter_gzip(archive)
-        archive_read_support_filter_zstd(archive)
-        archive_read_support_format_tar(archive)
         let wanted = pack.name + "/" + path
-        guard archive_read_open_fd(archive, fd, 1 << 20) == ARCHIVE_OK else {
+        // The formats and compressions `evpack verify` reads, and no others.
+        guard ArchiveReader.openStream(archive, fd: fd) else {
             archive_read_free(archive)
             Glibc.close(fd)
             throw PackChanged()
@@ -155,9 +153,8 @@ final class EntryStream: @unchecked Sendable {
             let status = archive_read_next_header(archive, &entry)
             guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else { break }
             let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
-            let normalized = name.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
-            if normalized == wanted {
-                guard UInt32(archive_entry_filetype(entry)) == 0o100000, archive_entry_size(entry) == Int64(size) else { break }
+            if ArchiveReader.nameParts(name).joined(separator: "/") == wanted {
+                guard UInt32(archive_entry_filetype(entry)) == ArchiveReader.regularFile, archive_entry_size(entry) == Int64(size) else { break }
                 return .archive(archive, fd: fd)
             }
             guard archive_read_data_skip(archive) == ARCHIVE_OK else { break }

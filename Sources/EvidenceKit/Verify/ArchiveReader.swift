@@ -13,8 +13,9 @@ import Crypto
 /// characters), its type (links, devices, fifos, sparse files), its top folder, duplicates, and
 /// the size limits; while data flows, the decompression ratio. A limit or a corrupt stream
 /// stops the reading (`complete` is false) — the failures found so far are all reported.
-enum ArchiveReader {
-    private static let regularFile: UInt32 = 0o100000
+package enum ArchiveReader {
+    /// An entry's `archive_entry_filetype` for a regular file (`AE_IFREG` is not imported into Swift).
+    package static let regularFile: UInt32 = 0o100000
     private static let directory: UInt32 = 0o040000
     private static let typeNames: [UInt32: String] = [
         0o120000: "symbolic link", 0o020000: "character device", 0o060000: "block device",
@@ -29,20 +30,33 @@ enum ArchiveReader {
         guard fstat(fd, &info) == 0 else { throw PackError(path, "cannot stat: \(errnoText())") }
         guard let a = archive_read_new() else { throw PackError(path, "libarchive: out of memory") }
         defer { archive_read_free(a) }
-        // The compressions a pack is written with, and no others: nothing runs an external program.
-        archive_read_support_filter_gzip(a)
-        archive_read_support_filter_zstd(a)
-        archive_read_support_format_tar(a)
 
         var reader = StreamState(archive: a, pack: path, keep: keep, limits: limits, progress: progress)
         progress?.start(total: Int64(info.st_size))
-        guard archive_read_open_fd(a, fd, 1 << 20) == ARCHIVE_OK else {
+        guard openStream(a, fd: fd) else {
             reader.stop(path, "not a readable tar archive: \(reader.errorText)")
             return reader.contents
         }
         reader.run()
         progress?.finish()
         return reader.contents
+    }
+
+    /// Opens the pack archive `fd` for reading with `archive` (from `archive_read_new`), as every
+    /// reader of a pack does: tar, compressed with what a pack is written with (gzip, zstd) or not
+    /// at all, and nothing else — no other format, and no filter that runs an external program.
+    /// False when libarchive cannot read it (`archive_error_string` says why).
+    package static func openStream(_ archive: OpaquePointer, fd: Int32) -> Bool {
+        archive_read_support_filter_gzip(archive)
+        archive_read_support_filter_zstd(archive)
+        archive_read_support_format_tar(archive)
+        return archive_read_open_fd(archive, fd, 1 << 20) == ARCHIVE_OK
+    }
+
+    /// The parts of an entry's name: split at `/`, empty and `.` parts dropped (`./top//a` is
+    /// `top`, `a`); the first part is the top folder.
+    package static func nameParts(_ name: String) -> [Substring] {
+        name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
     }
 
     /// The state of one pass over an archive.
@@ -129,7 +143,7 @@ enum ArchiveReader {
             }
 
             // Inside the bag: the name without its top folder, `.` and empty parts dropped.
-            let parts = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+            let parts = ArchiveReader.nameParts(name)
             var inner: String?
             if let top = parts.first, !name.hasPrefix("/") {
                 let topName = String(top)
