@@ -1,17 +1,13 @@
 /// The status of one check.
-public enum CheckStatus: String, Sendable, CaseIterable, Codable {
+public enum CheckStatus: String, Sendable, CaseIterable {
     case ready, next, review, blocked
 }
 
 /// The ids of the check families, in the order SPEC §1 lists them.
-public enum FamilyID: String, Sendable, CaseIterable, Codable, Comparable {
+public enum FamilyID: String, Sendable, CaseIterable {
     case connection
     case dryRun = "dry_run"
     case board, infrastructure, release, rollback, preflight, runbook, cutover, wiring, operations, integration, rehearsals
-
-    public static func < (a: FamilyID, b: FamilyID) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }
 
 /// The outcome of one check.
@@ -100,7 +96,7 @@ public struct FamilyResult: Sendable, Equatable {
     public var total: Int { checks.count }
     public var isComplete: Bool { ready == total }
     /// "N/M".
-    public var count: String { "\(ready)/\(total)" }
+    public var count: String { fraction(ready, total) }
 
     public func check(_ id: String) -> CheckResult? { checks.first { $0.id == id } }
     public func fact(_ key: String) -> String? { facts.first { $0.key == key }?.value }

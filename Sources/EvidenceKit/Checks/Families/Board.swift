@@ -10,17 +10,20 @@ struct BoardFamily: CheckFamily {
         func item(_ id: String, _ accepted: Int, _ required: Int, owner: String?) -> CheckResult {
             CheckResult(id, ready: accepted == required, fraction(accepted, required), owner: owner)
         }
+        /// Accepted when every rehearsal of `keys` is.
+        func rehearsals(_ id: String, _ keys: [RehearsalKey], owner: String?) -> CheckResult {
+            item(id, context.acceptedRehearsals(keys), keys.count, owner: owner)
+        }
         return FamilyResult(id: id, checks: [
             item("adapter_selection", snapshot.adapter.target.isSet ? 1 : 0, 1, owner: snapshot.infrastructure.owner),
-            item("environment_readiness", context.acceptedRehearsals([.contractsFrozen, .scenarioStoreRehearsal]), 2,
-                 owner: owner(.scenarioStoreRehearsal)),
-            item("secrets_rbac_owner", context.acceptedRehearsals([.roleHeadersMapped, .secretsAuth]), 2, owner: owner(.secretsAuth)),
-            item("schema_rls", context.acceptedRehearsals([.dbSchema]), 1, owner: owner(.dbSchema)),
+            rehearsals("environment_readiness", [.contractsFrozen, .scenarioStoreRehearsal], owner: owner(.scenarioStoreRehearsal)),
+            rehearsals("secrets_rbac_owner", [.roleHeadersMapped, .secretsAuth], owner: owner(.secretsAuth)),
+            rehearsals("schema_rls", [.dbSchema], owner: owner(.dbSchema)),
             item("migration_dry_run", dryRunDone ? 1 : 0, 1, owner: snapshot.rollback.owner),
             item("rollback_window",
                  context.acceptedRehearsals([.migrationRollback]) + (context.dryRunStepReady(.rollbackCheckpoint) ? 1 : 0), 2,
                  owner: owner(.migrationRollback)),
-            item("release_owner_approvals", context.acceptedRehearsals(RehearsalKey.allCases), 6, owner: owner(.migrationRollback)),
+            rehearsals("release_owner_approvals", RehearsalKey.allCases, owner: owner(.migrationRollback)),
         ])
     }
 }

@@ -17,7 +17,8 @@ struct IntegrationFamily: CheckFamily {
         }
         let release = context.decision(.release)
         let checks = [
-            CheckResult("provider_contracts", ready: mapped == 6, otherwise: .review, "\(mapped)/6 providers have a current and a target mode"),
+            CheckResult("provider_contracts", ready: mapped == Self.providerKeys.count, otherwise: .review,
+                        "\(fraction(mapped, Self.providerKeys.count)) providers have a current and a target mode"),
             CheckResult("session_adapter", ready: sessionOK, otherwise: .review,
                         sessionOK ? "\(snapshot.adapter.contract!) with \(snapshot.adapter.authMode!)" : "adapter contract or auth mode not set"),
             gate("migration_preflight", .preflight),

@@ -19,22 +19,23 @@ struct ReleaseFamily: CheckFamily {
             ("BFG_ROLLBACK_OWNER", snapshot.rollback.owner),
             ("BFG_RELEASE_EVIDENCE", DryRunFamily.contract),
         ]
-        let valued = sourced.filter { $0.1.isSet }.count + 1
+        let variables = sourced.count + 1, valued = sourced.filter { $0.1.isSet }.count + 1
+        let rehearsals = RehearsalKey.allCases.count
         let fallbackOK = adapter.fallback.isSet && adapter.fallback != adapter.target
         let checks = [
-            CheckResult("env_vars", ready: valued == 9, "\(valued)/9 release variables have values"),
+            CheckResult("env_vars", ready: valued == variables, "\(fraction(valued, variables)) release variables have values"),
             CheckResult("adapter_target", ready: adapter.target.isSet,
                         "\(adapter.target.isSet ? adapter.target! : "no target"); board \(context.result(.board).count)"),
             CheckResult("dry_run_transcript", ready: dryRun.isComplete, "dry-run \(dryRun.count)"),
             CheckResult("rollback", ready: fallbackOK,
                         adapter.fallback.isSet ? (fallbackOK ? "fallback \(adapter.fallback!)" : "fallback is the target itself") : "no fallback adapter named",
                         owner: snapshot.rollback.owner),
-            CheckResult("owner_evidence", ready: owners == 6, otherwise: .blocked, "\(owners)/6 rehearsals accepted"),
+            CheckResult("owner_evidence", ready: owners == rehearsals, otherwise: .blocked, "\(fraction(owners, rehearsals)) rehearsals accepted"),
         ]
         let decision: String
         if !dryRun.isComplete {
             decision = "BLOCKED_PENDING_DRY_RUN"
-        } else if owners < 6 {
+        } else if owners < rehearsals {
             decision = "BLOCKED_PENDING_OWNER_SIGNOFF"
         } else if !checks.allSatisfy(\.isReady) {
             decision = "BLOCKED_PENDING_RELEASE_GATES"

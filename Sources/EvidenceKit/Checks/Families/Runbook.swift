@@ -14,7 +14,8 @@ struct RunbookFamily: CheckFamily {
         let verified = context.freshDryRun?.verifiedObjects.count ?? 0
         let checks = [
             CheckResult("freeze_snapshot", ready: snapshot.rowCount > 0, "\(snapshot.rowCount) / \(snapshot.payloadChecksumShort)"),
-            CheckResult("schema_rls", ready: verified == RunbookObject.allCases.count, "\(verified)/6 objects verified by the dry-run"),
+            CheckResult("schema_rls", ready: verified == RunbookObject.allCases.count,
+                        "\(fraction(verified, RunbookObject.allCases.count)) objects verified by the dry-run"),
             CheckResult("actor_claims", ready: context.actorClaimsReady, context.actorClaimsDetail),
             CheckResult("adapter_replay", ready: connection.isComplete && dryRun.isComplete, "\(connection.count) + \(dryRun.count)"),
             CheckResult("checksum_verification", ready: preflight.isComplete, "preflight \(preflight.count)"),
