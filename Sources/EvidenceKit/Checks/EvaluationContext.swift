@@ -34,7 +34,6 @@ public struct EvaluationContext: Sendable {
         return result
     }
 
-    public func ready(_ id: FamilyID) -> Int { result(id).ready }
     public func isComplete(_ id: FamilyID) -> Bool { result(id).isComplete }
     public func decision(_ id: FamilyID) -> String { result(id).decision ?? "" }
     public func isReady(_ family: FamilyID, _ check: String) -> Bool { result(family).check(check)?.isReady ?? false }

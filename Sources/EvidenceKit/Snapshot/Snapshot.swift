@@ -9,8 +9,8 @@ public struct Snapshot: Sendable {
     public var environments: [Environment]
     public var actors: [Actor]
     public var providers: [Provider]
-    /// Rows by group; a missing group is empty.
-    public var rows: [RowGroup: [JSONObject]]
+    /// How many rows each group holds; a missing group is empty.
+    public var rowCounts: [RowGroup: Int]
     /// Rehearsals by key; a key that is not listed is not accepted.
     public var rehearsals: [RehearsalKey: Rehearsal]
     public var infrastructure: Infrastructure
@@ -19,8 +19,6 @@ public struct Snapshot: Sendable {
     public var release: Release
     public var rollback: Rollback
     public var credentialsRef: String?
-    /// The scenario payload object the checksum is computed over.
-    public var payload: JSONValue
     /// SHA-256 of the payload's RFC 8785 bytes, 64 lowercase hex digits.
     public var payloadChecksum: String
 
@@ -28,9 +26,9 @@ public struct Snapshot: Sendable {
     public var payloadChecksumShort: String { Checksum.short(payloadChecksum) }
 
     /// The number of rows in all six groups.
-    public var rowCount: Int { rows.values.reduce(0) { $0 + $1.count } }
+    public var rowCount: Int { rowCounts.values.reduce(0, +) }
 
-    public func rowCount(_ group: RowGroup) -> Int { rows[group]?.count ?? 0 }
+    public func rowCount(_ group: RowGroup) -> Int { rowCounts[group] ?? 0 }
 
     public func actor(_ id: String?) -> Actor? {
         guard let id else { return nil }
@@ -93,7 +91,6 @@ public struct Snapshot: Sendable {
         }
 
         public func isAccepted(_ key: InfrastructureKey) -> Bool { decisions[key]?.isAccepted ?? false }
-        public var acceptedCount: Int { InfrastructureKey.allCases.filter(isAccepted).count }
     }
 
     public struct Release: Sendable {
@@ -171,17 +168,13 @@ public enum Role: String, Sendable, CaseIterable {
     case dispatcher, accountant, driver, client
 }
 
-public enum RowGroup: String, Sendable, CaseIterable, Comparable {
+public enum RowGroup: String, Sendable, CaseIterable {
     case orders
     case driverEvents = "driver_events"
     case clientRequests = "client_requests"
     case dispatchEvidence = "dispatch_evidence"
     case financeEvents = "finance_events"
     case auditEvents = "audit_events"
-
-    public static func < (a: RowGroup, b: RowGroup) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }
 
 /// The six owner-led DB/auth migration steps, in order.

@@ -37,11 +37,14 @@ public enum SnapshotReader {
     ]
     static let payloadKeys = ["schema", "session", "tenant", "adapter", "actors", "providers", "rows"]
 
+    /// How deep a snapshot's JSON may nest.
+    public static let maxDepth = 256
+
     /// Reads a snapshot from bytes; `file` names it in messages.
     public static func read(_ data: [UInt8], file: String) throws(SnapshotError) -> Snapshot {
         let parsed: Result<(JSONValue, [String: Int]), JSONParseError> = data.withUnsafeBufferPointer { buffer in
             var parser = JSONParser(bytes: buffer, recordLines: true)
-            parser.maxDepth = 256
+            parser.maxDepth = maxDepth
             do throws(JSONParseError) {
                 let value = try parser.parseDocument()
                 return .success((value, parser.lines))
@@ -223,9 +226,9 @@ private struct Reader {
         let payloadValue = JSONValue.object(payload)
         return Snapshot(
             session: session, capturedAt: capturedAt, tenant: tenant, adapter: adapter, environments: environments,
-            actors: actors, providers: providers, rows: rows, rehearsals: rehearsals, infrastructure: infrastructure,
+            actors: actors, providers: providers, rowCounts: rows, rehearsals: rehearsals, infrastructure: infrastructure,
             connection: connection, dryRun: dryRun, release: release, rollback: rollback, credentialsRef: credentialsRef,
-            payload: payloadValue, payloadChecksum: Checksum.sha256Hex(CanonicalJSON.bytes(payloadValue))
+            payloadChecksum: Checksum.sha256Hex(CanonicalJSON.bytes(payloadValue))
         )
     }
 
@@ -337,9 +340,10 @@ private struct Reader {
         return result
     }
 
-    mutating func rows(_ value: JSONValue?, actorIDs: Set<String>) -> [RowGroup: [JSONObject]] {
+    /// Validates the rows; the checks need only how many each group has.
+    mutating func rows(_ value: JSONValue?, actorIDs: Set<String>) -> [RowGroup: Int] {
         guard value != nil, let object = object(value, "rows", required: true) else { return [:] }
-        var result: [RowGroup: [JSONObject]] = [:]
+        var result: [RowGroup: Int] = [:]
         for member in object.members {
             let path = child("rows", member.key)
             guard let group = RowGroup(rawValue: member.key) else {
@@ -349,7 +353,7 @@ private struct Reader {
             }
             guard let list = array(member.value, path, required: false) else { continue }
             var seen: [String: Int] = [:]
-            var groupRows: [JSONObject] = []
+            var count = 0
             for (i, element) in list.enumerated() {
                 let rowPath = "\(path)[\(i)]"
                 guard let row = self.object(element, rowPath, required: true) else { continue }
@@ -372,9 +376,9 @@ private struct Reader {
                 default:
                     break
                 }
-                groupRows.append(row)
+                count += 1
             }
-            result[group] = groupRows
+            result[group] = count
         }
         return result
     }

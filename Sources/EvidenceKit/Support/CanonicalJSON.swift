@@ -68,16 +68,6 @@ public enum CanonicalJSON {
         ascii ? a < b : a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
-    /// Members ordered by the UTF-16 code units of their names (RFC 8785 §3.2.3).
-    static func sortedMembers(_ object: JSONObject) -> [JSONObject.Member] {
-        if object.members.count < 2 { return object.members }
-        if object.members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
-            // For ASCII, String order is byte order is UTF-16 order (and String has a fast path).
-            return object.members.sorted { $0.key < $1.key }
-        }
-        return object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
-    }
-
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Writes a string literal the way `JSON.stringify` does.
@@ -122,13 +112,11 @@ public enum CanonicalJSON {
             var n = Int64(value)
             if n < 0 { out.append(UInt8(ascii: "-")); n = -n }
             var digits: (UInt64, UInt64) = (0, 0)
-            let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
+            withUnsafeMutableBytes(of: &digits) { buffer in
                 var i = 16
                 while n > 0 { i -= 1; buffer[i] = UInt8(48 + n % 10); n /= 10 }
                 out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i..<16]))
-                return 16 - i
             }
-            _ = count
             return
         }
         out.append(contentsOf: numberString(value).utf8)
