@@ -113,6 +113,19 @@ import TestSupport
             #expect(!FileManager.default.fileExists(atPath: packs.path), "\(arguments) wrote something")
         }
         #expect(try Run.evpack(["build", bad.path, "--out", packs.path]).stderr.contains("\(bad.path)"))
+
+        // The pack options are checked before the snapshot and the records are read.
+        let records = ["--records", "/nonexistent/records.jsonl"]
+        for (arguments, environment, named) in [
+            (["--compression", "xz"], [String: String](), "--compression"),
+            (["--sign-key", "/nonexistent/signing.key"], [:], "--sign-key"),
+            ([], ["SOURCE_DATE_EPOCH": "soon"], "SOURCE_DATE_EPOCH"),
+        ] {
+            let result = try Run.evpack(["build", bad.path, "--out", packs.path] + records + arguments, environment: environment)
+            #expect(result.status == 2, "\(named): \(result.stderr)")
+            #expect(result.stderr.contains(named) && !result.stderr.contains("records.jsonl"), "\(named): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: packs.path))
+        }
     }
 
     @Test func templatesOverrideChangesLabelsAndBadTemplatesAreNamed() throws {

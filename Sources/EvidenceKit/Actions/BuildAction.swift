@@ -78,11 +78,12 @@ public struct BuildAction: Sendable {
         } catch {
             throw InputError.invalidOption(name: "--templates", message: error.description)
         }
+        let setup = try PackSetup(compression: compression, signKeyPath: signKeyPath, environment: environment)
         let prepared = try EvaluationPipeline.run(snapshotPath: snapshotPath, inputs: inputs) { done, total in
             progress?("records", done, total)
         }
         let evaluation = prepared.evaluation
-        let pack = try PackSetup.options(compression: compression, signKeyPath: signKeyPath, asOf: evaluation.asOf, environment: environment)
+        let pack = setup.options(asOf: evaluation.asOf)
         let parent = URL(fileURLWithPath: outputFolder)
         let name = Self.packName(evaluation.snapshot)
         if !force {
@@ -219,7 +220,7 @@ public struct BuildAction: Sendable {
     /// (the payload checksum does not cover the connection, so it still holds).
     public static func storedSnapshot(_ bytes: [UInt8], _ snapshot: Snapshot) -> [UInt8] {
         guard let endpoint = snapshot.connection?.endpoint, Redaction.url(endpoint) != endpoint,
-              case .object(var document)? = try? JSONParser.parse(bytes, maxDepth: 256),
+              case .object(var document)? = try? JSONParser.parse(bytes, maxDepth: SnapshotReader.maxDepth),
               case .object(var connection)? = document["connection"],
               case .string(let given)? = connection["endpoint"]
         else { return bytes }

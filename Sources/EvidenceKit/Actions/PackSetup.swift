@@ -1,21 +1,33 @@
-/// Turns the pack options of `evpack build` into `PackOptions`, with input errors that name the option.
-public enum PackSetup {
-    /// `--compression gzip|zstd|none`, `--sign-key FILE`, and the archive time: `SOURCE_DATE_EPOCH`
-    /// from `environment` when set, else `asOf`.
-    public static func options(
-        compression: String = "gzip", signKeyPath: String? = nil, asOf: Instant, environment: [String: String]
-    ) throws(InputError) -> PackOptions {
+/// The pack options of `evpack build` (`--compression`, `--sign-key`, `SOURCE_DATE_EPOCH`),
+/// read and checked before anything else is, with input errors that name the option.
+public struct PackSetup: Sendable {
+    public var compression: Compression
+    public var signingKey: SigningKey?
+    /// `SOURCE_DATE_EPOCH`, when set: the archive time instead of the as-of instant.
+    public var sourceDateEpoch: Int64?
+
+    public init(compression: String = "gzip", signKeyPath: String? = nil, environment: [String: String]) throws(InputError) {
         guard let kind = Compression(rawValue: compression) else {
             throw .invalidOption(name: "--compression", message: "'\(compression)' is not one of gzip, zstd, none")
         }
-        var key: SigningKey?
+        self.compression = kind
         if let signKeyPath {
-            do { key = try SigningKey.read(signKeyPath) } catch { throw .invalidOption(name: "--sign-key", message: error.description) }
+            do { signingKey = try SigningKey.read(signKeyPath) } catch { throw .invalidOption(name: "--sign-key", message: error.description) }
         }
-        let mtime: Int64
-        do { mtime = try PackWriter.archiveTime(asOf: asOf, sourceDateEpoch: environment["SOURCE_DATE_EPOCH"]) } catch {
+        do { sourceDateEpoch = try PackWriter.sourceDateEpochSeconds(environment["SOURCE_DATE_EPOCH"]) } catch {
             throw .invalidOption(name: "SOURCE_DATE_EPOCH", message: error.reason)
         }
-        return PackOptions(compression: kind, signingKey: key, mtime: mtime)
+    }
+
+    /// The options of a pack evaluated at `asOf` (the archive time unless `SOURCE_DATE_EPOCH` is set).
+    public func options(asOf: Instant) -> PackOptions {
+        PackOptions(compression: compression, signingKey: signingKey, mtime: sourceDateEpoch ?? asOf.seconds)
+    }
+
+    /// `PackSetup(…).options(asOf:)` in one step.
+    public static func options(
+        compression: String = "gzip", signKeyPath: String? = nil, asOf: Instant, environment: [String: String]
+    ) throws(InputError) -> PackOptions {
+        try PackSetup(compression: compression, signKeyPath: signKeyPath, environment: environment).options(asOf: asOf)
     }
 }

@@ -31,7 +31,12 @@ public struct PackResult: Sendable {
 public enum PackWriter {
     /// The archive mtime: `SOURCE_DATE_EPOCH` (whole seconds) when set, else the as-of instant.
     public static func archiveTime(asOf: Instant, sourceDateEpoch: String?) throws(PackError) -> Int64 {
-        guard let text = sourceDateEpoch, !text.isEmpty else { return asOf.seconds }
+        try sourceDateEpochSeconds(sourceDateEpoch) ?? asOf.seconds
+    }
+
+    /// `SOURCE_DATE_EPOCH` as seconds; nil when it is not set (or empty).
+    static func sourceDateEpochSeconds(_ text: String?) throws(PackError) -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
         guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), text.utf8.count <= 12, let seconds = Int64(text),
               seconds <= 8_589_934_591  // the largest mtime a ustar header holds
         else { throw PackError("SOURCE_DATE_EPOCH", "'\(text.prefix(40))' is not a number of seconds since 1970") }
