@@ -164,19 +164,11 @@ extension EvidenceXML {
     /// the schema (`SchemaValidator.validate` does); refuses a DOCTYPE, and never loads
     /// anything from the network or expands entities.
     public static func read(_ bytes: [UInt8]) throws(EvidenceXMLError) -> EvidenceRecord {
-        LibXML2.initialize()
-        guard let context = xmlNewParserCtxt() else { throw EvidenceXMLError("cannot create an XML parser") }
-        defer { xmlFreeParserCtxt(context) }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let parsed = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                xmlCtxtReadMemory(context, $0, Int32(buffer.count), "evidence.xml", nil, options)
-            }
-        }
-        guard let document = parsed else {
-            let error = xmlCtxtGetLastError(context)
-            let message = error?.pointee.message.map { String(cString: $0).trimmingTrailingNewlines } ?? "not well-formed XML"
-            throw EvidenceXMLError(line: error.map { Int($0.pointee.line) }, "not well-formed: \(message)")
+        let document: xmlDocPtr
+        switch LibXML2.readMemory(bytes, name: "evidence.xml") {
+        case .success(let parsed): document = parsed
+        case .failure(.noParser): throw EvidenceXMLError("cannot create an XML parser")
+        case .failure(.notWellFormed(let line, let message)): throw EvidenceXMLError(line: line, "not well-formed: \(message)")
         }
         defer { xmlFreeDoc(document) }
         guard document.pointee.intSubset == nil else { throw EvidenceXMLError("a DOCTYPE is not allowed") }
@@ -277,37 +269,28 @@ struct XMLNode {
 
     /// The concatenated text and CDATA content of the element's own children.
     var text: String {
-        var bytes: [UInt8] = []
+        var text = ""
         var node = pointer.pointee.children
         while let current = node {
             if current.pointee.type == XML_TEXT_NODE || current.pointee.type == XML_CDATA_SECTION_NODE, let content = current.pointee.content {
-                var p = content
-                while p.pointee != 0 {
-                    bytes.append(p.pointee)
-                    p += 1
-                }
+                text += String(cString: content)
             }
             node = current.pointee.next
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return text
     }
 
     func optionalAttribute(_ name: String) -> String? {
         var attribute = pointer.pointee.properties
         while let current = attribute {
             if String(cString: current.pointee.name) == name {
-                var bytes: [UInt8] = []
+                var value = ""
                 var child = current.pointee.children
                 while let node = child {
-                    if var p = node.pointee.content {
-                        while p.pointee != 0 {
-                            bytes.append(p.pointee)
-                            p += 1
-                        }
-                    }
+                    if let content = node.pointee.content { value += String(cString: content) }
                     child = node.pointee.next
                 }
-                return String(decoding: bytes, as: UTF8.self)
+                return value
             }
             attribute = current.pointee.next
         }
@@ -330,6 +313,30 @@ struct XMLNode {
 enum LibXML2 {
     private static let initialized: Void = { xmlInitParser() }()
     static func initialize() { _ = initialized }
+
+    enum ReadFailure: Error {
+        case noParser
+        /// libxml2's message for the first error, and its line when it gave one.
+        case notWellFormed(line: Int?, message: String)
+    }
+
+    /// Parses `bytes` (named `name` in messages) without the network, without printing errors:
+    /// the caller frees the document.
+    static func readMemory(_ bytes: [UInt8], name: String) -> Result<xmlDocPtr, ReadFailure> {
+        initialize()
+        guard let context = xmlNewParserCtxt() else { return .failure(.noParser) }
+        defer { xmlFreeParserCtxt(context) }
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        let parsed = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                xmlCtxtReadMemory(context, $0, Int32(buffer.count), name, nil, options)
+            }
+        }
+        if let parsed { return .success(parsed) }
+        let error = xmlCtxtGetLastError(context)
+        let message = error?.pointee.message.map { String(cString: $0).trimmingTrailingNewlines } ?? "not well-formed XML"
+        return .failure(.notWellFormed(line: error.map { Int($0.pointee.line) }, message: message))
+    }
 }
 
 extension String {

@@ -48,19 +48,11 @@ public enum SchemaValidator {
         defer { xmlSchemaFree(parsedSchema) }
 
         // The document: no network, no entity expansion, errors collected rather than printed.
-        guard let parser = xmlNewParserCtxt() else { throw Failure(messages: ["cannot create an XML parser"], file: file) }
-        defer { xmlFreeParserCtxt(parser) }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let parsedDocument = document.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                xmlCtxtReadMemory(parser, $0, Int32(buffer.count), file, nil, options)
-            }
-        }
-        guard let parsedDocument else {
-            let error = xmlCtxtGetLastError(parser)
-            let message = error?.pointee.message.map { String(cString: $0).trimmingTrailingNewlines } ?? "not well-formed XML"
-            let line = error.map { Int($0.pointee.line) } ?? 0
-            throw Failure(messages: ["line \(line): \(message)"], file: file)
+        let parsedDocument: xmlDocPtr
+        switch LibXML2.readMemory(document, name: file) {
+        case .success(let parsed): parsedDocument = parsed
+        case .failure(.noParser): throw Failure(messages: ["cannot create an XML parser"], file: file)
+        case .failure(.notWellFormed(let line, let message)): throw Failure(messages: ["line \(line ?? 0): \(message)"], file: file)
         }
         defer { xmlFreeDoc(parsedDocument) }
 
