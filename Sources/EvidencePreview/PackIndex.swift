@@ -173,7 +173,7 @@ public final class PackIndex: Sendable {
         if case .archive = kind, scan.topFolder == nil { problems.append("the archive holds no pack folder") }
 
         // Only what the pack's manifests list (and match), plus the two tag files no manifest can list.
-        let listed = scan.manifestDigests
+        let listed = scan.recorded
         let unlisted: Set<String> = [BagIt.tagManifestFile, BagIt.signatureFile]
         var entries: [String: PackEntry] = [:]
         let lastModified = ResponseHeaders.httpDate(fingerprint.modificationDate)

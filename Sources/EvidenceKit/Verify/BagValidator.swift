@@ -4,6 +4,10 @@ enum BagValidator {
     struct Outcome {
         var report: StepReport
         var info: [BagInfo.Field]
+        /// The SHA-256 the manifests record for each safe path they name, as written (a path
+        /// listed twice: its last line; in both manifests: manifest-sha256.txt's), whether or not
+        /// the line passed BagIt's checks: what the preview serves files against.
+        var recorded: [String: String]
     }
 
     static func validate(_ contents: PackContents) -> Outcome {
@@ -33,13 +37,15 @@ enum BagValidator {
         let payload = files.filter { $0.key.hasPrefix(BagIt.payloadFolder + "/") }
 
         // manifest-sha256.txt: every payload file listed and matching, nothing listed missing.
+        var recordedPayload: [String: String] = [:]
         if let bytes = tagBytes(BagIt.manifestFile, contents, fail: fail) {
-            let listed = checkManifest(
+            let (listed, recorded) = checkManifest(
                 BagIt.manifestFile, bytes, files: files, incomplete: incomplete, fail: fail,
                 lists: { $0.hasPrefix(BagIt.payloadFolder + "/") }, otherwise: "not a file inside data/")
             for path in sorted(payload.keys) where !listed.contains(path) {
                 fail(path, "not listed in \(BagIt.manifestFile): a file was added to the payload")
             }
+            recordedPayload = recorded
         }
 
         // bag-info.txt: Payload-Oxum.
@@ -61,8 +67,9 @@ enum BagValidator {
 
         // tagmanifest-sha256.txt: the tag files, each matching; nothing unlisted beside them.
         var listedTags: Set<String> = []
+        var recorded: [String: String] = [:]
         if let tagManifest = tagBytes(BagIt.tagManifestFile, contents, fail: fail) {
-            listedTags = checkManifest(
+            (listedTags, recorded) = checkManifest(
                 BagIt.tagManifestFile, tagManifest, files: files, incomplete: incomplete, fail: fail,
                 lists: { !$0.hasPrefix(BagIt.payloadFolder + "/") && $0 != BagIt.tagManifestFile }, otherwise: "not a tag file")
             for required in [BagIt.declarationFile, BagIt.infoFile, BagIt.manifestFile] where !listedTags.contains(required) {
@@ -83,21 +90,27 @@ enum BagValidator {
         }
 
         let summary = "\(payload.count) payload file\(payload.count == 1 ? "" : "s"), \(bytes) bytes (Payload-Oxum \(actualOxum)); tag manifest lists \(listedTags.count)"
-        return Outcome(report: StepReport(step: .bagit, status: .passed, summary: summary, failures: failures), info: info)
+        recorded.merge(recordedPayload) { _, payload in payload }
+        return Outcome(
+            report: StepReport(step: .bagit, status: .passed, summary: summary, failures: failures), info: info, recorded: recorded)
     }
 
     /// Reads the manifest `name`: every entry a safe path that `lists` accepts (else "lists P,
     /// which is \(otherwise)"), listed once, present in `files` and with the SHA-256 it gives.
-    /// Returns the paths it lists.
+    /// Returns the paths it lists, and the SHA-256 it records for each safe path it names (the
+    /// last line's for a path named twice), checked or not.
     private static func checkManifest(
         _ name: String, _ bytes: [UInt8], files: [String: FileDigest], incomplete: String, fail: (String, String) -> Void,
         lists: (String) -> Bool, otherwise: String
-    ) -> Set<String> {
+    ) -> (listed: Set<String>, recorded: [String: String]) {
         let (entries, problems) = BagIt.parseManifest(bytes)
         for problem in problems { fail(lineName(name, problem.line), problem.reason) }
         var listed: Set<String> = []
+        var recorded: [String: String] = [:]
         for entry in entries {
-            guard lists(entry.path), PathSafety.nameProblem(entry.path) == nil else {
+            let safe = PathSafety.nameProblem(entry.path) == nil
+            if safe { recorded[entry.path] = entry.sha256 }
+            guard lists(entry.path), safe else {
                 fail(name, "lists \(entry.path), which is \(otherwise)")
                 continue
             }
@@ -113,7 +126,7 @@ enum BagValidator {
                 fail(entry.path, "content changed: sha256 is \(file.sha256), \(name) says \(entry.sha256)")
             }
         }
-        return listed
+        return (listed, recorded)
     }
 
     /// The bytes of a required tag file, or a failure saying why there are none.

@@ -32,20 +32,12 @@ public struct PackScan: Sendable {
     public var bag: StepReport
     /// The `bag-info.txt` lines.
     public var bagInfo: [BagInfo.Field]
+    /// The SHA-256 `manifest-sha256.txt` (payload) or `tagmanifest-sha256.txt` (tag files) gives
+    /// for each file with a safe name, whether or not BagIt accepts the line (a path listed twice:
+    /// its last line; in both manifests: manifest-sha256.txt's).
+    public var recorded: [String: String]
     /// False when reading stopped early (a limit, a corrupt stream).
     public var complete: Bool
-
-    /// The SHA-256 `manifest-sha256.txt` (payload) or `tagmanifest-sha256.txt` (tag files) gives for each file.
-    public var manifestDigests: [String: String] {
-        var digests: [String: String] = [:]
-        for manifest in [BagIt.tagManifestFile, BagIt.manifestFile] {
-            guard let bytes = files[manifest]?.bytes else { continue }
-            for entry in BagIt.parseManifest(bytes).entries where PathSafety.nameProblem(entry.path) == nil {
-                digests[entry.path] = entry.sha256
-            }
-        }
-        return digests
-    }
 }
 
 /// Reads a pack (folder, or archive stream) the way `evpack verify` does, without the signature
@@ -76,6 +68,6 @@ public enum PackScanner {
             kind: kind, compression: contents.compression, topFolder: contents.topFolder,
             files: contents.files.mapValues { PackScan.File(size: $0.size, sha256: $0.sha256, bytes: $0.bytes) },
             directories: contents.directories, safety: contents.safety, bag: bag.report, bagInfo: bag.info,
-            complete: contents.complete)
+            recorded: bag.recorded, complete: contents.complete)
     }
 }
