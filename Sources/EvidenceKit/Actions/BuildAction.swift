@@ -163,15 +163,16 @@ public struct BuildAction: Sendable {
         let files = PackFiles(root: data)
         try files.folder("")
 
-        // data/inputs/
+        // data/inputs/, each file hashed from the bytes written (never read back)
         try files.folder("inputs")
-        try files.write("inputs/snapshot.json", storedSnapshot(snapshotBytes, evaluation.snapshot))
-        try writeRecordInputs(ledger: ledger, asOf: evaluation.asOf, into: data.appendingPathComponent("inputs"))
-        try files.write("inputs/options.json", Array(JSONWriter.pretty(evaluation.options.json).utf8))
-        var digests: [PackFileDigest] = []
-        for name in ["snapshot.json", "records.jsonl", "rejects.jsonl", "options.json"] {
-            digests.append(try files.digest("inputs/\(name)"))
-        }
+        let snapshot = storedSnapshot(snapshotBytes, evaluation.snapshot)
+        try files.write("inputs/snapshot.json", snapshot)
+        let records = try writeRecordInputs(ledger: ledger, asOf: evaluation.asOf, into: data.appendingPathComponent("inputs"))
+        let options = Array(JSONWriter.pretty(evaluation.options.json).utf8)
+        try files.write("inputs/options.json", options)
+        let digests = [PackFileDigest(path: "inputs/snapshot.json", sha256: Checksum.sha256Hex(snapshot), bytes: snapshot.count)]
+            + records
+            + [PackFileDigest(path: "inputs/options.json", sha256: Checksum.sha256Hex(options), bytes: options.count)]
 
         // data/packets/
         try files.folder("packets")
@@ -199,20 +200,28 @@ public struct BuildAction: Sendable {
 
     /// Writes `records.jsonl` (the sanitized records the checks used, in ingest order) and
     /// `rejects.jsonl` (file, line, kind and reason of each rejected line, never its content)
-    /// into `inputs`, streamed out of the ledger; both are empty without records.
-    static func writeRecordInputs(ledger: Ledger?, asOf: Instant, into inputs: URL) throws {
+    /// into `inputs`, streamed out of the ledger; both are empty without records. Returns their
+    /// digests (paths `inputs/…`), hashed as they were written.
+    static func writeRecordInputs(ledger: Ledger?, asOf: Instant, into inputs: URL) throws -> [PackFileDigest] {
+        let names = ["records.jsonl", "rejects.jsonl"]
         guard let ledger else {
             let files = PackFiles(root: inputs)
-            try files.write("records.jsonl", [])
-            try files.write("rejects.jsonl", [])
-            return
+            for name in names { try files.write(name, []) }
+            let empty = Checksum.sha256Hex([UInt8]())
+            return names.map { PackFileDigest(path: "inputs/\($0)", sha256: empty, bytes: 0) }
         }
+        let written: [(sha256: String, bytes: Int)]
         do {
-            try ledger.exportRecords(to: inputs.appendingPathComponent("records.jsonl").path, asOf: asOf)
-            try ledger.exportRejects(to: inputs.appendingPathComponent("rejects.jsonl").path)
+            written = [
+                try ledger.exportRecords(to: inputs.appendingPathComponent(names[0]).path, asOf: asOf),
+                try ledger.exportRejects(to: inputs.appendingPathComponent(names[1]).path),
+            ]
+        } catch let error as PackError {
+            throw PackFiles.buildError(error)
         } catch {
             throw BuildError.cannotWrite(path: inputs.path, reason: "\(error)")
         }
+        return zip(names, written).map { PackFileDigest(path: "inputs/\($0)", sha256: $1.sha256, bytes: $1.bytes) }
     }
 
     /// `data/inputs/snapshot.json`: the snapshot bytes as given, except that a connection
@@ -227,12 +236,6 @@ public struct BuildAction: Sendable {
         connection["endpoint"] = .string(Redaction.url(given))
         document["connection"] = .object(connection)
         return Array(JSONWriter.pretty(.object(document)).utf8)
-    }
-
-    private static func rename(_ from: URL, to: URL) throws {
-        guard Glibc.rename(from.path, to.path) == 0 else {
-            throw BuildError.cannotWrite(path: to.path, reason: String(cString: strerror(errno)))
-        }
     }
 }
 
@@ -251,18 +254,20 @@ struct PackFiles {
         let path = url(relative).path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                throw BuildError.cannotWrite(path: path, reason: reason)
-            }
-            offset += n
+        do {
+            try bytes.withUnsafeBytes { buffer in try FileWriter.writeAll(fd, buffer, path: path) }
+        } catch let error as PackError {
+            close(fd)
+            throw Self.buildError(error)
         }
         guard close(fd) == 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+
+    /// A write error as a build error about the same file; `BuildError` says "cannot write" itself.
+    static func buildError(_ error: PackError) -> BuildError {
+        let prefix = "cannot write: "
+        let reason = error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
+        return .cannotWrite(path: error.path, reason: reason)
     }
 
     /// `mkdir -p`, with an error that names the folder and the reason.
@@ -279,28 +284,5 @@ struct PackFiles {
             }
             throw BuildError.cannotWrite(path: current, reason: String(cString: strerror(errno)))
         }
-    }
-
-    /// The SHA-256 and size of a written file, read back in blocks (memory stays flat).
-    func digest(_ relative: String) throws -> PackFileDigest {
-        let target = url(relative)
-        guard let handle = FileHandle(forReadingAtPath: target.path) else {
-            throw BuildError.cannotWrite(path: target.path, reason: "cannot read it back")
-        }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var size = 0
-        while true {
-            let block: Data
-            do {
-                block = try handle.read(upToCount: 1 << 20) ?? Data()
-            } catch {
-                throw BuildError.cannotWrite(path: target.path, reason: error.localizedDescription)
-            }
-            if block.isEmpty { break }
-            hasher.update(data: block)
-            size += block.count
-        }
-        return PackFileDigest(path: relative, sha256: Checksum.hex(hasher.finalize()), bytes: size)
     }
 }

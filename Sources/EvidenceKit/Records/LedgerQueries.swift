@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -68,22 +69,29 @@ extension Ledger {
         try database.read { db in try OperationsQueries(db: db, options: RunOptions(asOf: asOf)).counts() }
     }
 
-    /// Writes the sanitized records the checks use, one JSON object per line, in ingest order.
-    public func exportRecords(to path: String, asOf: Instant) throws {
+    /// Writes the sanitized records the checks use, one JSON object per line, in ingest order;
+    /// returns the file's SHA-256 and size.
+    @discardableResult
+    public func exportRecords(to path: String, asOf: Instant) throws -> (sha256: String, bytes: Int) {
         let expiry = asOf.adding(seconds: -Self.retentionSeconds).nanosecondsSinceEpoch
-        try LineFile.write(path) { write in
+        return try LineFile.write(path) { file in
             try database.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT doc FROM record_doc WHERE occurred_at IS NULL OR occurred_at >= ? ORDER BY seq", arguments: [expiry])
                 while let row = try rows.next() {
-                    try write(row[0] as String)
+                    // The stored text's bytes as they are, without a String in between.
+                    try row.withUnsafeData(atIndex: 0) { data in
+                        try (data ?? Data()).withUnsafeBytes { bytes in try file.append(bytes) }
+                    }
                 }
             }
         }
     }
 
-    /// Writes the rejects (file, line, kind, reason; never content), one JSON object per line.
-    public func exportRejects(to path: String) throws {
-        try LineFile.write(path) { write in
+    /// Writes the rejects (file, line, kind, reason; never content), one JSON object per line;
+    /// returns the file's SHA-256 and size.
+    @discardableResult
+    public func exportRejects(to path: String) throws -> (sha256: String, bytes: Int) {
+        try LineFile.write(path) { file in
             try database.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT file, line, kind, reason FROM reject ORDER BY seq")
                 while let row = try rows.next() {
@@ -92,7 +100,7 @@ extension Ledger {
                     object["line"] = .number(Double(row[1] as Int))
                     object["kind"] = (row[2] as String?).map(JSONValue.string) ?? .null
                     object["reason"] = .string(row[3])
-                    try write(JSONWriter.compact(.object(object)))
+                    try file.append(JSONWriter.compact(.object(object)))
                 }
             }
         }
@@ -408,35 +416,63 @@ struct DeployPolicyChecker {
     }
 }
 
-/// Writing a file of lines through a temporary name, renamed when complete.
-enum LineFile {
-    static func write(_ path: String, _ body: ((String) throws -> Void) throws -> Void) throws {
-        let temporary = path + ".partial"
-        guard let handle = FileHandle(forWritingAtPath: temporary) ?? {
-            FileManager.default.createFile(atPath: temporary, contents: nil) ? FileHandle(forWritingAtPath: temporary) : nil
-        }() else {
-            throw InputError.cannotRead(path: temporary, reason: "cannot create the file")
-        }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
+/// Writing a file of lines through a temporary name beside it (`FileWriter.temporary`), renamed
+/// when complete; the bytes are hashed as they are written, so the file is never read back.
+final class LineFile {
+    private let fd: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256()
+    private var count = 0
+    static let flushSize = 1 << 20
+
+    private init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+        buffer.reserveCapacity(Self.flushSize + 4096)
+    }
+
+    /// Writes the lines `body` appends to `path` (mode 0644, no fsync); returns the SHA-256
+    /// and size of what was written. On an error the temporary file is removed.
+    static func write(_ path: String, _ body: (LineFile) throws -> Void) throws -> (sha256: String, bytes: Int) {
+        let (fd, temporary) = try FileWriter.temporary(beside: path)
+        let file = LineFile(fd: fd, path: path)
         do {
-            try body { line in
-                buffer.append(contentsOf: line.utf8)
-                buffer.append(0x0A)
-                if buffer.count >= 1 << 20 {
-                    try handle.write(contentsOf: buffer)
-                    buffer.removeAll(keepingCapacity: true)
-                }
-            }
-            try handle.write(contentsOf: buffer)
-            try handle.close()
+            defer { close(fd) }
+            try body(file)
+            try file.flush()
+            guard fchmod(fd, 0o644) == 0 else { throw PackError(path, "cannot set the file mode: \(errnoText())") }
         } catch {
-            try? handle.close()
             unlink(temporary)
             throw error
         }
         guard rename(temporary, path) == 0 else {
-            throw InputError.cannotRead(path: path, reason: String(cString: strerror(errno)))
+            let error = PackError(path, "cannot write: \(errnoText())")
+            unlink(temporary)
+            throw error
         }
+        return (Checksum.hex(file.hasher.finalize()), file.count)
+    }
+
+    /// Appends one line: `bytes` and a line feed.
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        buffer.append(contentsOf: bytes)
+        buffer.append(0x0A)
+        if buffer.count >= Self.flushSize { try flush() }
+    }
+
+    func append(_ line: String) throws {
+        var line = line
+        try line.withUTF8 { bytes in try append(UnsafeRawBufferPointer(bytes)) }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { bytes in
+            hasher.update(bufferPointer: bytes)
+            try FileWriter.writeAll(fd, bytes, path: path)
+        }
+        count += buffer.count
+        buffer.removeAll(keepingCapacity: true)
     }
 }
