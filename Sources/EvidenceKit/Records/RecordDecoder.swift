@@ -192,7 +192,7 @@ struct RecordDecoder {
     /// Adds a validated record whose document is its sanitized canonical form, with its identity.
     private func addSanitized(_ kind: RecordKind, _ object: JSONObject, firstSlot: Int32, line: Int, occurred: Int64?, into batch: RecordBatch) {
         let identity = batch.append(Self.identity(of: object))
-        let (clean, _) = Sanitizer.sanitize(object)
+        let clean = Sanitizer.sanitize(object)
         batch.addRecord(RecordBatch.Record(
             kind: kind, line: Int32(line), firstSlot: firstSlot, document: batch.append(CanonicalJSON.bytes(.object(clean))),
             identity: identity, rejectsBefore: 0, occurredAt: occurred

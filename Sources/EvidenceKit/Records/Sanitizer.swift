@@ -51,65 +51,52 @@ public enum Sanitizer {
         return true
     }
 
-    /// The sanitized record and whether anything changed.
-    public static func sanitize(_ record: JSONObject) -> (JSONObject, changed: Bool) {
-        var changed = false
+    /// The sanitized record.
+    public static func sanitize(_ record: JSONObject) -> JSONObject {
         var result = JSONObject()
         result.members.reserveCapacity(record.count)
         for member in record.members {
             var value = member.value
             if isSecretKey(member.key) {
-                value = redacted(value, &changed)
+                value = .string(Redaction.marker)
             } else {
                 switch member.key {
                 case "external_run_url":
                     if case .string(let url) = value {
-                        let clean = Redaction.url(url)
-                        if clean != url { changed = true; value = .string(clean) }
+                        value = .string(Redaction.url(url))
                     }
-                    value = sanitize(value, &changed)
+                    value = sanitize(value)
                 case "summary_counts":
                     if case .object(let counts) = value {
                         let numeric = counts.members.filter { if case .number = $0.value { return !isSecretKey($0.key) } else { return false } }
-                        if numeric.count != counts.count { changed = true }
                         value = .object(JSONObject(numeric))
                     }
                 case "failure_summary":
                     if case .array(var entries) = value {
-                        if entries.count > maxFailureEntries {
-                            entries.removeSubrange(maxFailureEntries...)
-                            changed = true
-                        }
-                        value = sanitize(.array(entries), &changed)
+                        if entries.count > maxFailureEntries { entries.removeSubrange(maxFailureEntries...) }
+                        value = sanitize(.array(entries))
                     }
                 default:
-                    value = sanitize(value, &changed)
+                    value = sanitize(value)
                 }
             }
             result.members.append(JSONObject.Member(key: member.key, value: value))
         }
-        return (result, changed)
+        return result
     }
 
-    static func redacted(_ value: JSONValue, _ changed: inout Bool) -> JSONValue {
-        if value == .string(Redaction.marker) { return value }
-        changed = true
-        return .string(Redaction.marker)
-    }
-
-    static func sanitize(_ value: JSONValue, _ changed: inout Bool) -> JSONValue {
+    static func sanitize(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string(let text):
             let scalars = text.unicodeScalars
             guard text.utf8.count > maxStringScalars, scalars.count > maxStringScalars else { return value }
-            changed = true
             return .string(String(String.UnicodeScalarView(scalars.prefix(maxStringScalars))))
         case .array(let items):
-            return .array(items.map { sanitize($0, &changed) })
+            return .array(items.map { sanitize($0) })
         case .object(let object):
             var result = JSONObject()
             for member in object.members {
-                let clean = isSecretKey(member.key) ? redacted(member.value, &changed) : sanitize(member.value, &changed)
+                let clean = isSecretKey(member.key) ? .string(Redaction.marker) : sanitize(member.value)
                 result.members.append(JSONObject.Member(key: member.key, value: clean))
             }
             return .object(result)
