@@ -81,15 +81,15 @@ public enum RecordRules {
             try f.expect("summary_counts", .object)
             try f.expect("failure_summary", .array)
         case .usage:
-            let event = try f.choice("event_name", usageEvents, required: true)
-            batch.appendSlot(batch.append(Array(usageEvents[event!].utf8.split(separator: UInt8(ascii: ".")).dropFirst().first ?? [])))
+            let event = usageEventRules[try f.choice("event_name", usageEvents, required: true)!]
+            batch.appendSlot(batch.append(event.family))
             try f.token("workspace_id", required: true)
             try f.token("tenant_id", required: true)
             try f.token("user_id", required: true)
             let occurred = try f.time("occurred_at", required: true)
             try f.check("subject_type", token: true, required: true)
             try f.check("subject_id", token: true, required: true)
-            try usageMetadata(fields, event: usageEvents[event!])
+            try usageMetadata(fields, event: event)
             return occurred
         case .control:
             try f.choice("control_key", controlKeys, required: true)
@@ -125,20 +125,39 @@ public enum RecordRules {
 
     static let usageEvents = usageMetadata.keys.sorted()
 
+    /// What the rules need of a usage event, worked out once.
+    struct UsageEvent {
+        var name: String
+        /// The second dot-separated part of the name (`operations` of `product.operations.started`).
+        var family: [UInt8]
+        /// The metadata keys it allows, as UTF-8.
+        var allowedKeys: [[UInt8]]
+        /// Those keys as a message lists them.
+        var allowedList: String
+    }
+
+    /// Per usage event, in the order of `usageEvents`.
+    static let usageEventRules: [UsageEvent] = usageEvents.map { name in
+        let allowed = usageMetadata[name]!.sorted()
+        return UsageEvent(
+            name: name, family: Array(name.utf8.split(separator: UInt8(ascii: ".")).dropFirst().first ?? []),
+            allowedKeys: allowed.map { Array($0.utf8) }, allowedList: allowed.joined(separator: ", ")
+        )
+    }
+
     /// Usage metadata: only the allowed keys; values are tokens, booleans, numbers or times.
-    static func usageMetadata<F: RecordFields>(_ fields: F, event: String) throws(Violation) {
+    static func usageMetadata<F: RecordFields>(_ fields: F, event: UsageEvent) throws(Violation) {
         guard let value = fields.field("metadata") else { return }
         switch value {
         case .null: return
         case .object: break
         default: throw Violation("field metadata: expected an object, found \(value.type.description)")
         }
-        let allowed = usageMetadata[event] ?? []
         var problem: Violation?
         fields.forEachMember(of: "metadata") { key, value in
             guard problem == nil else { return }
-            guard allowed.contains(String(decoding: key, as: UTF8.self)) else {
-                problem = Violation("field metadata: a key not allowed for \(event) (allowed: \(allowed.sorted().joined(separator: ", ")))")
+            guard event.allowedKeys.contains(where: { $0.elementsEqual(key) }) else {
+                problem = Violation("field metadata: a key not allowed for \(event.name) (allowed: \(event.allowedList))")
                 return
             }
             switch value {
