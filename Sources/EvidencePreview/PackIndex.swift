@@ -14,16 +14,12 @@ public enum PackKind: Sendable, Equatable {
     /// An archive: `gzip`, `zstd` or `none`, as libarchive names its compression.
     case archive(compression: String)
 
-    /// What the listing shows: `folder`, `.tar.gz`, `.tar.zst`, `.tar`.
+    /// What the listing shows: `folder`, or the archive's file name ending (`.tar.gz`, `.tar.zst`,
+    /// `.tar`; `.tar` for a compression that is none of the pack's).
     var label: String {
         switch self {
         case .folder: return "folder"
-        case .archive(let compression):
-            switch compression {
-            case "gzip": return ".tar.gz"
-            case "zstd": return ".tar.zst"
-            default: return ".tar"
-            }
+        case .archive(let compression): return (Compression(rawValue: compression) ?? Compression.none).fileExtension
         }
     }
 }

@@ -148,7 +148,8 @@ public final class PackLibrary: Sendable {
         }
     }
 
-    static let archiveExtensions = [".tar.gz", ".tar.zst", ".tar"]
+    /// `.tar.gz`, `.tar.zst`, `.tar`: the names `evpack build` gives its archives.
+    static let archiveExtensions = Compression.allCases.map(\.fileExtension)
 
     /// A name that may be a pack: not hidden, not `~…`, no separator or control character.
     static func isCandidateName(_ name: String) -> Bool {
