@@ -64,7 +64,10 @@ public final class PackLibrary: Sendable {
                 state.slots[key] = nil
             }
         }
-        return indexes.sorted(by: Self.newestFirst)
+        // Each as-of parsed once, not in every comparison.
+        return indexes.map { Dated(index: $0, asOf: $0.summary.asOf.flatMap { Instant(rfc3339: $0) }) }
+            .sorted(by: Self.newestFirst)
+            .map(\.index)
     }
 
     /// The pack named `key` in the folder, read again when it changed; nil when there is none.
@@ -183,16 +186,21 @@ public final class PackLibrary: Sendable {
         return names.sorted()
     }
 
+    /// A pack and its as-of, parsed (nil when missing or not RFC 3339).
+    struct Dated {
+        var index: PackIndex
+        var asOf: Instant?
+    }
+
     /// Newest as-of first, then by name; packs without a readable as-of last.
-    static func newestFirst(_ a: PackIndex, _ b: PackIndex) -> Bool {
-        let x = a.summary.asOf.flatMap { Instant(rfc3339: $0) }, y = b.summary.asOf.flatMap { Instant(rfc3339: $0) }
-        switch (x, y) {
+    static func newestFirst(_ a: Dated, _ b: Dated) -> Bool {
+        switch (a.asOf, b.asOf) {
         case let (x?, y?) where x != y: return x > y
         case (.some, nil): return true
         case (nil, .some): return false
         default:
-            if a.name != b.name { return a.name < b.name }
-            return a.key < b.key
+            if a.index.name != b.index.name { return a.index.name < b.index.name }
+            return a.index.key < b.index.key
         }
     }
 }
