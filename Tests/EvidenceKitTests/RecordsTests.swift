@@ -330,6 +330,34 @@ import TestSupport
         }
     }
 
+    /// Invalid UTF-8 in a string is told apart from other errors by its kind, in both the parser and the scanner.
+    @Test func invalidUTF8IsAKindOfParseError() {
+        let cases: [([UInt8], JSONParseError.Kind)] = [
+            (Array(#"{"k":"#.utf8) + [0x22, 0xC3, 0x28, 0x22, 0x7D], .invalidUTF8),
+            (Array(#"{"k":"\u00e9"#.utf8) + [0xFF, 0x22, 0x7D], .invalidUTF8),
+            (Array(#"{"UTF-8":1,"UTF-8":2}"#.utf8), .syntax),
+            (Array(#"{"k":}"#.utf8), .syntax),
+        ]
+        for (bytes, kind) in cases {
+            do throws(JSONParseError) {
+                _ = try JSONParser.parse(bytes)
+                Issue.record("the parser accepted \(bytes)")
+            } catch {
+                #expect(error.kind == kind, "\(error)")
+            }
+            bytes.withUnsafeBufferPointer { buffer in
+                var parser = JSONParser(bytes: buffer)
+                var members: [ScannedMember] = [], keys: [Range<Int>] = [], flags = ScanFlags()
+                do throws(JSONParseError) {
+                    _ = try parser.scanObject(members: &members, keys: &keys, flags: &flags)
+                    Issue.record("the scanner accepted \(bytes)")
+                } catch {
+                    #expect(error.kind == kind, "\(error)")
+                }
+            }
+        }
+    }
+
     /// The in-place scanner accepts and rejects exactly what the full parser does.
     @Test func scannerAgreesWithTheParser() throws {
         var generator = SplitMix64(seed: 4)

@@ -57,7 +57,7 @@ struct RecordDecoder {
         do {
             isObject = try parser.scanObject(members: &members, keys: &keys, flags: &flags)
         } catch {
-            return reject(line, nil, error.message.contains("UTF-8") ? "invalid UTF-8" : "not valid JSON (column \(error.column))", batch)
+            return reject(line, nil, error.kind == .invalidUTF8 ? "invalid UTF-8" : "not valid JSON (column \(error.column))", batch)
         }
         guard isObject else { return reject(line, nil, "not a JSON object", batch) }
         members.withUnsafeBufferPointer { members in

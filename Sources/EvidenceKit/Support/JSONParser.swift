@@ -11,6 +11,13 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var line: Int
     /// 1-based column (in bytes) of the offending byte.
     public var column: Int
+    /// What is wrong: the JSON itself, or the UTF-8 of a string in it.
+    public var kind: Kind = .syntax
+
+    public enum Kind: Sendable, Equatable {
+        case syntax
+        case invalidUTF8
+    }
 
     public var description: String { "line \(line), column \(column): \(message)" }
 }
@@ -327,7 +334,7 @@ public struct JSONParser: ~Copyable {
         for byte in buffer where byte >= 0x80 { ascii = false; break }
         if ascii { return String(decoding: buffer, as: UTF8.self) }
         guard let string = String(validating: buffer, as: UTF8.self) else {
-            throw JSONParseError(message: "invalid UTF-8 in a string", line: line, column: start - lineStart + 1)
+            throw JSONParseError(message: "invalid UTF-8 in a string", line: line, column: start - lineStart + 1, kind: .invalidUTF8)
         }
         return string
     }
@@ -569,7 +576,7 @@ extension JSONParser {
                 let end = index
                 index += 1
                 if !ascii, !UTF8Validation.isValid(UnsafeBufferPointer(rebasing: bytes[start..<end])) {
-                    throw JSONParseError(message: "invalid UTF-8 in a string", line: line, column: start - lineStart + 1)
+                    throw JSONParseError(message: "invalid UTF-8 in a string", line: line, column: start - lineStart + 1, kind: .invalidUTF8)
                 }
                 return (start, end, escaped)
             }
