@@ -15,7 +15,7 @@ import TestSupport
         #expect(generated.status == 0, "\(generated.stderr)")
         let out = folder.appendingPathComponent("packs")
         let arguments = ["build", TestPaths.snapshot("ready.json"), "--records", records, "--out", out.path]
-        let pid = try Run.spawn(TestPaths.evpack, arguments)
+        let build = try Run.start(TestPaths.evpack, arguments)
         let deadline = Date().addingTimeInterval(120)
         var seen = false
         while Date() < deadline, !seen {
@@ -26,10 +26,10 @@ import TestSupport
             }
             if !seen { usleep(2_000) }
         }
-        kill(pid, SIGKILL)
-        let status = Run.wait(pid)
+        build.send(SIGKILL)
+        let status = build.wait(timeout: 60)
         #expect(seen, "the build never reached \(stage)")
-        #expect(status == 128 + SIGKILL, "the build finished before it could be killed (status \(status))")
+        #expect(status == 128 + SIGKILL, "the build finished before it could be killed (status \(status.map { "\($0)" } ?? "none: still running"))")
         let left = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
         #expect(left.allSatisfy { $0.hasPrefix(".") }, "something that looks like a pack: \(left)")
         #expect(!left.contains { $0.hasPrefix("evidence-") })

@@ -88,30 +88,13 @@ public enum Run {
             executable = "/bin/sh"
         }
 
-        let code = wait(try launch(executable, arguments, environment: environment, actions: &actions))
+        let code = reap(try launch(executable, arguments, environment: environment, actions: &actions))
         let outData = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
         let errData = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
         return ProcessResult(
             status: code, stdout: String(decoding: outData, as: UTF8.self),
             stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData
         )
-    }
-
-    /// Starts a process in the background with its output discarded; returns its pid.
-    public static func spawn(_ executable: String, _ arguments: [String]) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-        return try launch(executable, arguments, environment: nil, actions: &actions)
-    }
-
-    /// Waits for a process started with `spawn`; its exit status (128 + signal when killed).
-    @discardableResult
-    public static func wait(_ pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     }
 
     /// Runs the built `evpack` with `arguments`.
@@ -140,8 +123,7 @@ public final class SpawnedProcess: @unchecked Sendable {
     deinit {
         if status == nil {
             kill(pid, SIGKILL)
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) < 0, errno == EINTR {}
+            Run.reap(pid)
         }
         try? FileManager.default.removeItem(at: folder)
     }
@@ -169,7 +151,7 @@ public final class SpawnedProcess: @unchecked Sendable {
             var raw: Int32 = 0
             let reaped = waitpid(pid, &raw, WNOHANG)
             if reaped == pid {
-                let code: Int32 = (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+                let code = Run.exitCode(raw)
                 status = code
                 return code
             }
@@ -210,6 +192,19 @@ extension Run {
 }
 
 extension Run {
+    /// Waits for `pid` to end; its exit code (see `exitCode`).
+    @discardableResult
+    fileprivate static func reap(_ pid: pid_t) -> Int32 {
+        var raw: Int32 = 0
+        while waitpid(pid, &raw, 0) < 0, errno == EINTR {}
+        return exitCode(raw)
+    }
+
+    /// The exit code in a `waitpid` status, or 128 + N for a process ended by signal N (as a shell shows it).
+    fileprivate static func exitCode(_ raw: Int32) -> Int32 {
+        (raw & 0x7F) == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+    }
+
     /// posix_spawn (posix_spawnp for a name without `/`) with this process's environment plus
     /// `environment`, and SIGINT and SIGTERM reset to their default action in the child, so a
     /// test can stop it the way Ctrl-C would even when the test runner ignores those signals.
