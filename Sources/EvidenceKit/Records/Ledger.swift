@@ -280,11 +280,7 @@ struct IngestProducer: @unchecked Sendable {
                 _ = try? send()
                 return
             } catch let error as InputError {
-                if case .cannotRead(_, let reason) = error {
-                    events.append(.failure(.input(.cannotRead(path: source.path, reason: reason))))
-                } else {
-                    events.append(.failure(.input(error)))
-                }
+                events.append(.failure(.input(error)))
                 _ = try? send()
                 return
             } catch {

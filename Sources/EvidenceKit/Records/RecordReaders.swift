@@ -65,6 +65,8 @@ final class ChunkedFile {
     static let chunkSize = 4 << 20
     /// -1 when reading from `memory`.
     let fd: Int32
+    /// The path (or name) that read errors name.
+    let path: String
     private let memory: [UInt8]?
     private var memoryOffset = 0
     var buffer: UnsafeMutablePointer<UInt8>
@@ -79,29 +81,32 @@ final class ChunkedFile {
     /// Reads a source: its bytes when it carries them, else its file.
     convenience init(source: RecordSource) throws(InputError) {
         if let bytes = source.bytes {
-            self.init(memory: bytes)
+            self.init(memory: bytes, name: source.path)
         } else if let fd = source.fileDescriptor {
-            self.init(descriptor: fd)
+            self.init(descriptor: fd, name: source.path)
         } else {
             try self.init(path: source.path)
         }
     }
 
-    init(descriptor: Int32) {
+    init(descriptor: Int32, name: String) {
         fd = descriptor
+        path = name
         memory = nil
         capacity = Self.chunkSize * 2
         buffer = .allocate(capacity: capacity)
     }
 
-    init(memory: [UInt8]) {
+    init(memory: [UInt8], name: String) {
         fd = -1
+        path = name
         self.memory = memory
         capacity = Self.chunkSize * 2
         buffer = .allocate(capacity: capacity)
     }
 
     init(path: String) throws(InputError) {
+        self.path = path
         memory = nil
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
@@ -151,7 +156,7 @@ final class ChunkedFile {
             let n = read(fd, buffer + end, min(capacity - end, Self.chunkSize))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .cannotRead(path: "", reason: String(cString: strerror(errno)))
+                throw .cannotRead(path: path, reason: String(cString: strerror(errno)))
             }
             if n == 0 { atEOF = true; return false }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer + end, count: n))
