@@ -186,7 +186,7 @@ extension Ledger {
                             }
                         case .fileStart(let index):
                             try writer.startFile(sources[index].displayName)
-                        case .fileEnd(_, let sha256, let bytes):
+                        case .fileEnd(let sha256, let bytes):
                             report.files.append(try writer.finishFile(sha256: sha256))
                             baseBytes += bytes
                         case .progress(let bytes):
@@ -221,7 +221,7 @@ enum IngestEvent: Sendable {
     case fileStart(Int)
     case batch(RecordBatch)
     case progress(Int)
-    case fileEnd(Int, sha256: String, bytes: Int)
+    case fileEnd(sha256: String, bytes: Int)
     case failure(IngestError)
 }
 
@@ -271,7 +271,7 @@ struct IngestProducer: @unchecked Sendable {
                 case .csv: try CSVReader.read(file, body, progress: report)
                 }
                 if batch.count > 0 { events.append(.batch(batch)) }
-                events.append(.fileEnd(index, sha256: file.finishDigest(), bytes: file.bytesRead))
+                events.append(.fileEnd(sha256: file.finishDigest(), bytes: file.bytesRead))
                 try send()
             } catch is Cancelled {
                 return
@@ -481,7 +481,6 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     private let capacity: Int
     private var closed = false
     private var cancelled = false
-    private var producerDone = false
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -513,7 +512,6 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
     func close() {
         condition.lock()
         closed = true
-        producerDone = true
         condition.broadcast()
         condition.unlock()
     }
@@ -529,7 +527,7 @@ final class BoundedChannel<Element: Sendable>: @unchecked Sendable {
 
     func waitForProducer() {
         condition.lock()
-        while !producerDone { condition.wait() }
+        while !closed { condition.wait() }
         condition.unlock()
     }
 }

@@ -39,12 +39,6 @@ public enum RecordRules {
         "product.review_pack.requested": ["source_surface", "include_operations", "include_pii"],
     ]
 
-    /// A machine-safe token: `^[A-Za-z0-9._:+/-]{1,120}$`, so never an `@`.
-    public static func isToken(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { isToken($0) }
-    }
-
     /// Why a record breaks the rules; never holds the record's content.
     public struct Violation: Error, Sendable {
         public var reason: String
@@ -176,7 +170,7 @@ public enum RecordRules {
         if let problem { throw problem }
     }
 
-    /// A machine-safe token over bytes.
+    /// A machine-safe token: `^[A-Za-z0-9._:+/-]{1,120}$`, so never an `@`.
     static func isToken(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard !bytes.isEmpty, bytes.count <= 120 else { return false }
         for byte in bytes {
