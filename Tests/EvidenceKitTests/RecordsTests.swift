@@ -330,6 +330,16 @@ import TestSupport
         }
     }
 
+    /// Deploy window times are HH:MM, two digits each: no sign, no single digit.
+    @Test func windowTimesAreTwoDigitsEach() {
+        #expect(LocalTime.minutes("00:00") == 0)
+        #expect(LocalTime.minutes("09:30") == 570)
+        #expect(LocalTime.minutes("24:00") == 1440)
+        for bad in ["+9:00", "-9:00", "09:+5", "+0:00", "9:00", "09:0", " 9:00", "24:01", "25:00", "09:60", "09:00:00", "", ":"] {
+            #expect(LocalTime.minutes(bad) == nil, "\(bad)")
+        }
+    }
+
     /// Invalid UTF-8 in a string is told apart from other errors by its kind, in both the parser and the scanner.
     @Test func invalidUTF8IsAKindOfParseError() {
         let cases: [([UInt8], JSONParseError.Kind)] = [

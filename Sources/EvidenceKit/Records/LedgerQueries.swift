@@ -362,16 +362,45 @@ struct DeployPolicyChecker {
         var overlaps: Bool
     }
 
+    /// A deploy window with its times and time zone worked out once.
+    struct Window {
+        var days: [Int]
+        var from: Int?
+        var to: Int?
+        var zone: TimeZone?
+
+        init(_ window: DeployWindow) {
+            days = window.days
+            from = LocalTime.minutes(window.from)
+            to = LocalTime.minutes(window.to)
+            zone = TimeZone(identifier: window.timeZone)
+        }
+
+        /// [from, to) local time on the listed weekdays.
+        func contains(_ instant: Instant) -> Bool {
+            guard let zone, let from, let to else { return false }
+            let (weekday, minutes) = LocalTime.weekdayAndMinutes(instant, in: zone)
+            return days.contains(weekday) && minutes >= from && minutes < to
+        }
+    }
+
     let policy: DeployPolicySet
+    /// Each environment's window, by environment name.
+    private let windows: [String: Window]
     private var expressions: [String: NSRegularExpression] = [:]
 
     init(policy: DeployPolicySet) {
         self.policy = policy
+        var windows: [String: Window] = [:]
+        for environment in RecordRules.environments {
+            if let window = policy[environment]?.window { windows[environment] = Window(window) }
+        }
+        self.windows = windows
     }
 
     mutating func matches(_ pattern: String, _ text: String) -> Bool {
         if expressions[pattern] == nil {
-            expressions[pattern] = try? NSRegularExpression(pattern: "^(?:\(pattern))$")
+            expressions[pattern] = WholeMatch.regex(pattern)
         }
         guard let regex = expressions[pattern] else { return false }
         return regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
@@ -398,21 +427,13 @@ struct DeployPolicyChecker {
         if job.status == "success", job.rejections > 0 {
             finding("rejection", "rejected before it finished, yet ran to success")
         }
-        if let window = rules.window, let started = job.startedAt, !Self.inside(window, started) {
+        if let window = rules.window, let started = job.startedAt, windows[job.environment]?.contains(started) != true {
             finding("deploy_window", "started \(started.rfc3339), outside \(window.from)–\(window.to) \(window.timeZone) on weekdays \(window.days.map(String.init).joined(separator: ","))")
         }
         if job.overlaps {
             finding("environment_lock", "held \(job.project)/\(job.environment) while another job held it")
         }
         return findings
-    }
-
-    /// [from, to) local time on the listed weekdays.
-    static func inside(_ window: DeployWindow, _ instant: Instant) -> Bool {
-        guard let (weekday, minutes) = LocalTime.weekdayAndMinutes(instant, timeZone: window.timeZone),
-              let from = LocalTime.minutes(window.from), let to = LocalTime.minutes(window.to)
-        else { return false }
-        return window.days.contains(weekday) && minutes >= from && minutes < to
     }
 }
 
