@@ -125,7 +125,8 @@ final class EntryStream: @unchecked Sendable {
             fd = child
         }
         var info = stat()
-        // One link only: a second hard link could be a window onto a file outside the pack.
+        // One link only, as when the pack was read (FolderReader refuses a file with more): a
+        // link made since means the pack changed; the file could now be a window onto another.
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_nlink == 1, Int(info.st_size) == size else {
             Glibc.close(fd)
             throw PackChanged()

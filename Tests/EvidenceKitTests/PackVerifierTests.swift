@@ -342,6 +342,21 @@ import TestSupport
         #expect(report.text.contains("folder safety"))
     }
 
+    /// A payload file with a second name (here outside the pack) fails the safety step, named,
+    /// though its bytes still match the manifests.
+    @Test func aFolderFileWithAHardLink() throws {
+        let pack = try PackFixture.sealed(key: PackFixture.key(5))
+        let parent = pack.folder.deletingLastPathComponent()
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let inside = pack.folder.appendingPathComponent("data/index.html")
+        let outside = parent.appendingPathComponent("outside.html")
+        #expect(rename(inside.path, outside.path) == 0)
+        #expect(link(outside.path, inside.path) == 0)
+        let report = try PackVerifier.verify(pack.folder.path, options: VerifyOptions(key: PackFixture.key(5).publicKey))
+        expectFailure([report], .safety, "data/index.html", "has 2 hard links")
+        #expect(report.failures.filter { $0.step != .replay }.count == 1, "only the link is wrong:\n\(report.text)")
+    }
+
     @Test func jsonReportHasEveryFailure() throws {
         let reports = try attacked { try FileManager.default.removeItem(at: $0.appendingPathComponent("data/junit.xml")) }
         let json = reports[1].json

@@ -112,6 +112,42 @@ import TestSupport
         }
     }
 
+    /// A file of a pack folder with a second hard link (here a small payload file re-linked from
+    /// outside, and a large one linked to the secret): the pack is unsafe as `evpack verify`
+    /// says, listed so, and nothing of it is served, from memory or streamed.
+    @Test func hardLinksMakeAFolderPackUnsafe() async throws {
+        let fixture = try PreviewFixture()
+        defer { fixture.remove() }
+        var generator = SystemRandomNumberGenerator()
+        let big = (0..<(256 << 10)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let pack = try fixture.pack(
+            session: "linked", files: PreviewFixture.files(title: "linked", extra: ["data/inputs/big.bin": big]), keep: .folder)
+        let index = pack.folder.appendingPathComponent("data/index.html")
+        let outside = fixture.root.appendingPathComponent("index-outside.html")
+        #expect(rename(index.path, outside.path) == 0)
+        #expect(link(outside.path, index.path) == 0)
+        let bigURL = pack.folder.appendingPathComponent("data/inputs/big.bin")
+        let bigOutside = fixture.root.appendingPathComponent("big-outside.bin")
+        #expect(link(bigURL.path, bigOutside.path) == 0)
+        let report = try PackVerifier.verify(pack.folder.path)
+        #expect(report.failures.contains { $0.step == .safety && $0.file == "data/index.html" && $0.reason.contains("has 2 hard links") })
+        #expect(report.failures.contains { $0.step == .safety && $0.file == "data/inputs/big.bin" && $0.reason.contains("has 2 hard links") })
+        let key = pack.folder.lastPathComponent
+        try await fixture.withClient(cache: CachePolicy(maxFileSize: 64 << 10, budget: 1 << 20)) { client, _ in
+            for path in ["data/index.html", "data/inputs/big.bin", "data/evidence.xml", ""] {
+                try await client.execute(uri: "/\(key)/\(path)", method: .get) { response in
+                    #expect(response.status == .forbidden, "\(path): \(response.status)")
+                    #expect(response.text.contains("has 2 hard links"), "\(path)")
+                    #expect(!response.text.contains("overview of linked"), "\(path)")
+                }
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.text.contains("unsafe: not served"))
+                #expect(response.text.contains("data/index.html: has 2 hard links"), "\(response.text)")
+            }
+        }
+    }
+
     /// Archives that fail verify's safety step: listed as unsafe, never served.
     @Test func unsafeArchivesAreListedAndNotServed() async throws {
         let fixture = try PreviewFixture()

@@ -336,11 +336,12 @@ import TestSupport
         let fixture = try PreviewFixture()
         defer { fixture.remove() }
         let pack = try fixture.pack(session: "edited", keep: .folder)
-        // Edited in place, and a second file replaced by a hard link to a file outside the pack.
+        // Edited in place, and a second file replaced by a copy of a file outside the pack (a hard
+        // link to it would make the whole pack unsafe: PreviewSafetyTests.hardLinksMakeAFolderPackUnsafe).
         try Data("<p>forged</p>".utf8).write(to: pack.folder.appendingPathComponent("data/index.html"))
         let env = pack.folder.appendingPathComponent("data/packets/release.env")
         try FileManager.default.removeItem(at: env)
-        #expect(link(fixture.secretPath, env.path) == 0)
+        try FileManager.default.copyItem(atPath: fixture.secretPath, toPath: env.path)
         // A file the manifest does not list at all.
         try Data("extra".utf8).write(to: pack.folder.appendingPathComponent("data/extra.txt"))
         let key = pack.folder.lastPathComponent

@@ -21,6 +21,8 @@ struct TreeEntry: Sendable {
     var path: String
     var kind: Kind
     var size: Int64
+    /// The names the file has (`st_nlink`) for a regular file; 1 for anything else.
+    var linkCount: Int = 1
 }
 
 /// Walking folders and hashing files with plain POSIX calls: no links followed, large reads.
@@ -63,7 +65,7 @@ enum FileTree {
             var info = stat()
             guard lstat(root + "/" + path, &info) == 0 else { throw PackError(root + "/" + path, "cannot stat: \(errnoText())") }
             switch info.st_mode & S_IFMT {
-            case S_IFREG: entries.append(TreeEntry(path: path, kind: .file, size: Int64(info.st_size)))
+            case S_IFREG: entries.append(TreeEntry(path: path, kind: .file, size: Int64(info.st_size), linkCount: Int(info.st_nlink)))
             case S_IFDIR:
                 entries.append(TreeEntry(path: path, kind: .directory, size: 0))
                 try walk(root, relative: path, into: &entries)

@@ -5,7 +5,9 @@ import Darwin
 #endif
 import Synchronization
 
-/// Reads a pack folder: every file hashed (on all cores), links and devices reported, never followed.
+/// Reads a pack folder: every file hashed (on all cores), links and devices reported, never
+/// followed; a file with more than one hard link is reported too (its other name may lie outside
+/// the pack), and hashed all the same.
 enum FolderReader {
     static func read(_ root: String, keep: KeepPolicy, progress: ProgressSink?) throws(PackError) -> PackContents {
         let entries = try FileTree.walk(root)
@@ -17,7 +19,14 @@ enum FolderReader {
                 contents.safety.append(VerifyFailure(.safety, entry.path, problem))
             }
             switch entry.kind {
-            case .file: files.append(entry)
+            case .file:
+                if entry.linkCount > 1 {
+                    contents.safety.append(VerifyFailure(
+                        .safety, entry.path,
+                        "has \(entry.linkCount) hard links: the same file has another name, perhaps outside the pack; "
+                            + "a pack holds files with one link only"))
+                }
+                files.append(entry)
             case .directory: contents.directories.insert(entry.path)
             case .symlink:
                 contents.safety.append(VerifyFailure(.safety, entry.path, "is a symbolic link; a pack holds regular files and folders only"))
