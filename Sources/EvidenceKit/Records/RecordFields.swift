@@ -84,7 +84,7 @@ struct ScannedFields: RecordFields {
         case .string:
             let raw = UnsafeBufferPointer(rebasing: buffer[member.valueStart..<member.valueEnd])
             guard member.escaped else { return .string(raw) }
-            return .string(scratch.copy(Array(JSONParser.decodeString(raw, escaped: true).utf8)))
+            return .string(scratch.copy(JSONParser.unescapedBytes(raw)))
         }
     }
 

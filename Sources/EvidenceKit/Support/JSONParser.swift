@@ -244,88 +244,121 @@ public struct JSONParser: ~Copyable {
         guard index < bytes.count else { throw error("unexpected end of input inside a string") }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: bytes[start..<index])
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                let copy = scratch
-                return try copy.withUnsafeBufferPointer { buffer throws(JSONParseError) in try makeString(buffer, at: start) }
-            }
-            if byte < 0x20 { throw error("control character \(describe(byte)) in a string (it must be escaped)") }
+        let stop: Int
+        do throws(StringProblem) {
+            stop = try Self.unescape(bytes, from: index, into: &scratch)
+        } catch {
+            index = error.position
+            throw self.error(error.message)
+        }
+        index = stop
+        guard index < bytes.count else { throw error("unexpected end of input inside a string") }
+        index += 1  // closing quote
+        let copy = scratch
+        return try copy.withUnsafeBufferPointer { buffer throws(JSONParseError) in try makeString(buffer, at: start) }
+    }
+
+    /// Where and why the body of a string is not valid JSON.
+    struct StringProblem: Error {
+        var position: Int
+        var message: String
+    }
+
+    /// Decodes the body of a string from `start` to its closing quote or the end of `bytes`,
+    /// appending its text's UTF-8 to `out` (UTF-8 is not checked); returns where it stopped:
+    /// the index of the closing quote, or `bytes.count`.
+    static func unescape(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, into out: inout [UInt8]) throws(StringProblem) -> Int {
+        var i = start
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\"") { return i }
+            if byte < 0x20 { throw StringProblem(position: i, message: "control character \(describe(byte)) in a string (it must be escaped)") }
             if byte != UInt8(ascii: "\\") {
-                scratch.append(byte)
-                index += 1
+                out.append(byte)
+                i += 1
                 continue
             }
-            index += 1
-            guard index < bytes.count else { throw error("unexpected end of input inside a string") }
-            let escaped = bytes[index]
-            index += 1
+            i += 1
+            guard i < bytes.count else { throw StringProblem(position: i, message: "unexpected end of input inside a string") }
+            let escaped = bytes[i]
+            i += 1
             switch escaped {
-            case UInt8(ascii: "\""): scratch.append(0x22)
-            case UInt8(ascii: "\\"): scratch.append(0x5C)
-            case UInt8(ascii: "/"): scratch.append(0x2F)
-            case UInt8(ascii: "b"): scratch.append(0x08)
-            case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(0x0A)
-            case UInt8(ascii: "r"): scratch.append(0x0D)
-            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try parseHex4()
+                var scalar = try hex4(bytes, &i)
                 if scalar >= 0xD800, scalar <= 0xDBFF {
-                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                        throw error("unpaired surrogate escape \\u\(String(scalar, radix: 16, uppercase: true))")
+                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                        throw StringProblem(position: i, message: "unpaired surrogate escape \\u\(String(scalar, radix: 16, uppercase: true))")
                     }
-                    index += 2
-                    let low = try parseHex4()
-                    guard low >= 0xDC00, low <= 0xDFFF else { throw error("unpaired surrogate escape") }
+                    i += 2
+                    let low = try hex4(bytes, &i)
+                    guard low >= 0xDC00, low <= 0xDFFF else { throw StringProblem(position: i, message: "unpaired surrogate escape") }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 } else if scalar >= 0xDC00, scalar <= 0xDFFF {
-                    throw error("unpaired surrogate escape \\u\(String(scalar, radix: 16, uppercase: true))")
+                    throw StringProblem(position: i, message: "unpaired surrogate escape \\u\(String(scalar, radix: 16, uppercase: true))")
                 }
-                appendUTF8(scalar)
+                appendUTF8(scalar, to: &out)
             default:
-                index -= 1
-                throw error("invalid escape \\\(describe(escaped))")
+                throw StringProblem(position: i - 1, message: "invalid escape \\\(describe(escaped))")
             }
         }
-        throw error("unexpected end of input inside a string")
+        return i
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("unexpected end of input in a \\u escape") }
+        var i = index
+        do throws(StringProblem) {
+            let value = try Self.hex4(bytes, &i)
+            index = i
+            return value
+        } catch {
+            index = error.position
+            throw self.error(error.message)
+        }
+    }
+
+    /// The value of the four hex digits at `i`, which moves past them.
+    private static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(StringProblem) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw StringProblem(position: i, message: "unexpected end of input in a \\u escape") }
         var value: UInt32 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
+            let byte = bytes[i]
             let digit: UInt32
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("invalid hex digit in a \\u escape")
+            default: throw StringProblem(position: i, message: "invalid hex digit in a \\u escape")
             }
             value = value << 4 | digit
-            index += 1
+            i += 1
         }
         return value
     }
 
-    private mutating func appendUTF8(_ scalar: UInt32) {
+    private static func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
         switch scalar {
         case 0..<0x80:
-            scratch.append(UInt8(scalar))
+            out.append(UInt8(scalar))
         case 0x80..<0x800:
-            scratch.append(UInt8(0xC0 | (scalar >> 6)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            out.append(UInt8(0xC0 | (scalar >> 6)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
         case 0x800..<0x10000:
-            scratch.append(UInt8(0xE0 | (scalar >> 12)))
-            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            out.append(UInt8(0xE0 | (scalar >> 12)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
         default:
-            scratch.append(UInt8(0xF0 | (scalar >> 18)))
-            scratch.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            scratch.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            scratch.append(UInt8(0x80 | (scalar & 0x3F)))
+            out.append(UInt8(0xF0 | (scalar >> 18)))
+            out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
         }
     }
 
@@ -360,7 +393,9 @@ public struct JSONParser: ~Copyable {
         JSONParseError(message: message, line: line, column: index - lineStart + 1)
     }
 
-    private func describe(_ byte: UInt8) -> String {
+    private func describe(_ byte: UInt8) -> String { Self.describe(byte) }
+
+    private static func describe(_ byte: UInt8) -> String {
         if byte >= 0x21, byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
         return "0x" + String(byte, radix: 16, uppercase: true)
     }
@@ -613,14 +648,14 @@ extension JSONParser {
         throw error("unexpected end of input inside a string")
     }
 
-    /// The text of a scanned string (escapes decoded).
-    public static func decodeString(_ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool) -> String {
-        guard escaped else { return String(decoding: bytes, as: UTF8.self) }
-        var quoted = [UInt8](repeating: 0, count: bytes.count + 2)
-        quoted[0] = UInt8(ascii: "\"")
-        quoted[bytes.count + 1] = UInt8(ascii: "\"")
-        for i in 0..<bytes.count { quoted[i + 1] = bytes[i] }
-        return (try? JSONParser.parse(quoted))?.stringValue ?? ""
+    /// The UTF-8 text of a scanned string's raw bytes (between the quotes), escapes decoded.
+    /// The scan checked them, so they are decoded without a parse; bytes that are not a
+    /// string's body give nothing.
+    public static func unescapedBytes(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(raw.count)
+        guard (try? unescape(raw, from: 0, into: &text)) == raw.count else { return [] }
+        return text
     }
 }
 
