@@ -49,7 +49,7 @@ public enum RecordRules {
     /// id first) to `batch`; returns when a usage event occurred. On a violation the caller
     /// rolls the batch back.
     static func validate<F: RecordFields>(_ kind: RecordKind, _ fields: F, into batch: RecordBatch) throws(Violation) -> Int64? {
-        var f = FieldReader(fields: fields, batch: batch)
+        let f = FieldReader(fields: fields, batch: batch)
         try f.token("id", required: true)
         switch kind {
         case .audit:
