@@ -4,7 +4,7 @@ EVPACK := .build/debug/evpack
 SAMPLES := snapshots/demo-local.json snapshots/ready.json
 OUT ?= output
 
-.PHONY: all setup build demo test screenshots bench clean
+.PHONY: all setup build demo rehearse test screenshots bench clean
 
 all: build
 
@@ -34,6 +34,18 @@ demo: build
 	@echo
 	@echo "Open $(OUT)/evidence-grant-demo-local-bfg-7b2c7a5b/data/index.html in a browser,"
 	@echo "or browse every pack: $(EVPACK) serve $(OUT)"
+
+## Rehearse the demo against a throwaway PostgreSQL 15 (TLS, a non-superuser application role,
+## started and stopped here), then build the rehearsed snapshot's pack and verify it.
+rehearse: build
+	@scripts/setup.sh --rehearse
+	@eval "$$(scripts/throwaway-postgres.sh start)" && trap 'scripts/throwaway-postgres.sh stop' EXIT && \
+	  echo "== evpack rehearse snapshots/demo-local.json --target $$EVPACK_TARGET --out $(OUT)/demo-local.rehearsed.json" && \
+	  $(EVPACK) rehearse snapshots/demo-local.json --target "$$EVPACK_TARGET" --out $(OUT)/demo-local.rehearsed.json && \
+	  echo && echo "== evpack build $(OUT)/demo-local.rehearsed.json --out $(OUT) --force" && \
+	  $(EVPACK) build $(OUT)/demo-local.rehearsed.json --out $(OUT) --force && \
+	  echo && echo "== evpack verify $(OUT)/evidence-grant-demo-local-bfg-7b2c7a5b.tar.gz" && \
+	  $(EVPACK) verify $(OUT)/evidence-grant-demo-local-bfg-7b2c7a5b.tar.gz
 
 ## Every test: unit, golden, property, end to end, PostgreSQL and the Python cross-checks.
 test:

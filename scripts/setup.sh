@@ -9,10 +9,11 @@ debs=(libsqlite3-dev libxml2-dev libarchive-dev pkg-config)
 pips=()
 case "$mode" in
   build) ;;
-  --test) debs+=(postgresql libxml2-utils python3 python3-pip zstd curl); pips+=(rfc8785 junitparser bagit cryptography jsonschema) ;;
+  --test) debs+=(postgresql openssl libxml2-utils python3 python3-pip zstd curl); pips+=(rfc8785 junitparser bagit cryptography jsonschema) ;;
+  --rehearse) debs+=(postgresql openssl python3) ;;
   --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit) ;;
   --screenshots) debs+=(chromium fonts-dejavu-core) ;;
-  *) echo "usage: $0 [--test|--bench|--screenshots]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--test|--rehearse|--bench|--screenshots]" >&2; exit 2 ;;
 esac
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -11,11 +11,11 @@ public struct EvidenceCommand: AsyncParsableCommand {
             Evaluates a BFGScenarioSnapshot.v1 snapshot (and audit/telemetry records) with every \
             readiness check family and reports the production go/no-go.
 
-            Exit codes: 0 done; 1 verification failed; 2 usage or input error (nothing written); \
+            Exit codes: 0 done; 1 verification failed (rehearse: a probe or step failed); 2 usage or input error (nothing written); \
             3 NO-GO under --require-go.
             """,
         version: EvidencePack.version,
-        subcommands: [Check.self, Build.self, Ingest.self, Verify.self, Keygen.self, Serve.self, Schema.self]
+        subcommands: [Check.self, Build.self, Ingest.self, Rehearse.self, Verify.self, Keygen.self, Serve.self, Schema.self]
     )
 
     public init() {}

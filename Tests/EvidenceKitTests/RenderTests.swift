@@ -186,3 +186,28 @@ import TestSupport
         }
     }
 }
+
+/// The connection and dry-run pages say where their evidence came from (SPEC §9, §5).
+@Suite struct RecordedEvidenceRenderTests {
+    @Test func pagesShowWhoRecordedTheEvidenceAndItsTranscripts() throws {
+        let (snapshot, _) = try InputFile.snapshot(TestPaths.snapshot("ready.json"))
+        var rehearsed = snapshot
+        rehearsed.connection?.transcript = "connect postgres://db:5432/x\n<script>alert(1)</script> -> 1"
+        rehearsed.dryRun?.recordedBy = "user_md_anna"
+        let evaluation = Evaluator.evaluate(rehearsed)
+        let renderer = HTMLRenderer(templates: try RenderFixtures.templates())
+        let connection = renderer.familyPage(try #require(evaluation.family(.connection)), evaluation).text
+        #expect(connection.contains("<h2 id=\"recorded-heading\">Recorded evidence</h2>"))
+        #expect(connection.contains("Olena Shevchenko (user_accountant_olena)"))
+        #expect(connection.contains("2026-11-19T11:20:00Z"))
+        #expect(connection.contains("<pre class=\"packet\"><code>connect postgres://db:5432/x\n&lt;script&gt;alert(1)&lt;/script&gt; -&gt; 1</code></pre>"))
+        #expect(!connection.contains("<script>"))
+        let dryRun = renderer.familyPage(try #require(evaluation.family(.dryRun)), evaluation).text
+        #expect(dryRun.contains("Anna Kowalska (user_md_anna)"))
+        #expect(dryRun.contains("replay-2026-11-19-01"))
+        #expect(dryRun.contains("<code>rollback_checkpoint: ok (replay-2026-11-19-01)</code>"))
+        // No evidence, no section.
+        let (demo, _) = try RenderFixtures.evaluation("demo-local.json")
+        #expect(!renderer.familyPage(try #require(demo.family(.connection)), demo).text.contains("recorded-heading"))
+    }
+}

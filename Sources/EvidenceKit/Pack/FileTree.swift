@@ -165,7 +165,7 @@ func errnoText(_ code: Int32 = errno) -> String {
 }
 
 /// Writes files so that a reader sees either nothing or the whole file.
-enum FileWriter {
+public enum FileWriter {
     /// A new hidden temporary file beside `path` (`.<name>.partial-XXXXXX`), opened for writing.
     static func temporary(beside path: String) throws(PackError) -> (fd: Int32, path: String) {
         let slash = path.lastIndex(of: "/")
@@ -192,7 +192,7 @@ enum FileWriter {
     }
 
     /// Writes `bytes` to a temporary name beside `path`, then renames it to `path`.
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, exclusive: Bool = false) throws(PackError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, exclusive: Bool = false) throws(PackError) {
         let (fd, temporary) = try temporary(beside: path)
         var done = false
         defer {

@@ -85,6 +85,7 @@ public struct HTMLRenderer: Sendable {
                 "sha256": packet.sha256,
             ] as [String: Any]
         } ?? false
+        model["recorded"] = recorded(family.id, evaluation.snapshot) ?? false
         context["family"] = model
         if family.id == .operations, let operations = evaluation.operations {
             context["operations"] = operationsDetail(operations)
@@ -100,6 +101,39 @@ public struct HTMLRenderer: Sendable {
         context["family"] = false
         context["operations"] = evaluation.operations.map { operationsDetail($0) } ?? false
         return render("family", context, fileName: Self.fileName(.operations))
+    }
+
+    /// Where the connection or dry-run evidence came from: who recorded it, when, and the
+    /// transcripts as recorded (escaped by the template, in copyable blocks).
+    private func recorded(_ id: FamilyID, _ snapshot: Snapshot) -> [String: Any]? {
+        switch id {
+        case .connection:
+            guard let evidence = snapshot.connection else { return nil }
+            let transcripts: [[String: String]] = evidence.transcript.isSet
+                ? [["title": labels.text("recorded.connection_transcript") ?? "", "text": evidence.transcript ?? ""]] : []
+            return [
+                "by": evidence.recordedBy.isSet ? owner(evidence.recordedBy, snapshot) : false,
+                "at": evidence.recordedAt?.rfc3339 ?? false,
+                "endpoint": evidence.redactedEndpoint ?? false,
+                "replayID": false,
+                "transcripts": transcripts,
+            ]
+        case .dryRun:
+            guard let evidence = snapshot.dryRun else { return nil }
+            let transcripts: [[String: String]] = DryRunStep.allCases.compactMap { step in
+                guard let text = evidence.steps[step]?.transcript, Optional(text).isSet else { return nil }
+                return ["title": checkLabel(.dryRun, step.rawValue) + " (" + step.rawValue + ")", "text": text]
+            }
+            return [
+                "by": evidence.recordedBy.isSet ? owner(evidence.recordedBy, snapshot) : false,
+                "at": evidence.ranAt?.rfc3339 ?? false,
+                "endpoint": false,
+                "replayID": evidence.replayId ?? false,
+                "transcripts": transcripts,
+            ]
+        default:
+            return nil
+        }
     }
 
     // MARK: - shared parts

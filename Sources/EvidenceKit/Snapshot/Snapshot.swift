@@ -143,6 +143,8 @@ public struct ConnectionEvidence: Sendable {
     public var readBack: Bool
     public var recordedAt: Instant?
     public var recordedBy: String?
+    /// What the recording saw, line by line (`evpack rehearse` writes one).
+    public var transcript: String?
 
     /// The endpoint without user info, password, query or fragment.
     public var redactedEndpoint: String? { endpoint.map(Redaction.url) }
@@ -153,6 +155,8 @@ public struct DryRunEvidence: Sendable {
     public var binding: EvidenceBinding
     public var replayId: String?
     public var ranAt: Instant?
+    /// The actor the replay was recorded for.
+    public var recordedBy: String?
     public var steps: [DryRunStep: Step]
     public var verifiedObjects: Set<RunbookObject>
 

@@ -35,7 +35,8 @@ public enum SnapshotReader {
         "schema", "session", "captured_at", "tenant", "adapter", "actors", "providers", "rows", "rehearsals",
         "infrastructure", "release", "rollback",
     ]
-    static let payloadKeys = ["schema", "session", "tenant", "adapter", "actors", "providers", "rows"]
+    /// The members that make the payload, in the order its checksum reads them.
+    public static let payloadKeys = ["schema", "session", "tenant", "adapter", "actors", "providers", "rows"]
 
     /// How deep a snapshot's JSON may nest.
     public static let maxDepth = 256
@@ -453,7 +454,8 @@ private struct Reader {
             rbacActor: string(object["rbac_actor"], path + ".rbac_actor"),
             written: written, readBack: readBack,
             recordedAt: time(object["recorded_at"], path + ".recorded_at"),
-            recordedBy: string(object["recorded_by"], path + ".recorded_by")
+            recordedBy: string(object["recorded_by"], path + ".recorded_by"),
+            transcript: string(object["transcript"], path + ".transcript")
         )
     }
 
@@ -498,7 +500,7 @@ private struct Reader {
         return DryRunEvidence(
             binding: binding(object["snapshot_checksum"], path + ".snapshot_checksum"),
             replayId: string(object["replay_id"], path + ".replay_id"), ranAt: time(object["ran_at"], path + ".ran_at"),
-            steps: steps, verifiedObjects: verified
+            recordedBy: string(object["recorded_by"], path + ".recorded_by"), steps: steps, verifiedObjects: verified
         )
     }
 
