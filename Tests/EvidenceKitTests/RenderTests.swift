@@ -70,7 +70,7 @@ import TestSupport
         import sys, html.parser
         allowed = {"html","head","meta","title","style","body","a","header","p","span","nav","ul","li","main","h1","h2","h3",
                    "section","ol","strong","table","thead","tbody","tr","th","td","dl","dt","dd","br","footer","pre","code",
-                   "figure","figcaption","svg","desc","line","rect","text","details","summary","caption"}
+                   "figure","figcaption","svg","desc","line","rect","text","details","summary","caption","div"}
         class P(html.parser.HTMLParser):
             def handle_starttag(self, tag, attrs):
                 if tag not in allowed: print("element", tag)

@@ -240,7 +240,7 @@ public struct HTMLRenderer: Sendable {
             let cut = items.prefix(limit).map(row)
             return ["shown": shown(cut.count, total), "hasItems": !cut.isEmpty, "items": cut]
         }
-        func runs(_ runs: Bounded<RunSummary>, title: String) -> [String: Any] {
+        func runs(_ runs: Bounded<RunSummary>, id: String, title: String) -> [String: Any] {
             var model = list(runs.items, total: runs.total) { run in
                 [
                     "id": run.id, "type": run.type, "workspace": run.workspaceID, "status": run.status,
@@ -248,6 +248,7 @@ public struct HTMLRenderer: Sendable {
                 ] as [String: Any]
             }
             model["title"] = title
+            model["id"] = id
             return model
         }
         let charts = [
@@ -265,8 +266,8 @@ public struct HTMLRenderer: Sendable {
             "duplicates": String(counts.duplicatesSkipped), "expired": String(counts.expired),
             "charts": charts.map(\.context),
             "runLists": [
-                runs(ops.stuckRuns, title: labels.format("ops.stuck_runs")),
-                runs(ops.failedRuns, title: labels.format("ops.failed_runs")),
+                runs(ops.stuckRuns, id: "runs-stuck", title: labels.format("ops.stuck_runs")),
+                runs(ops.failedRuns, id: "runs-failed", title: labels.format("ops.failed_runs")),
             ],
             "controls": list(ops.activeControls, total: ops.activeControls.count) { control in
                 [
