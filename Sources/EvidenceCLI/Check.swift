@@ -7,8 +7,8 @@ struct Check: AsyncParsableCommand {
         abstract: "Evaluate a snapshot and print the summary; writes nothing.",
         discussion: """
             Prints one line per check family (id, ready/total, decision), an operations section \
-            from the records, and the production decision. --format json prints the object of \
-            SPEC §1 with every check's status and detail, the record counts, the operations \
+            from the records, and the production decision. --format json prints one \
+            JSON object with every check's status and detail, the record counts, the operations \
             summary and every packet with its checksum.
             """
     )

@@ -117,4 +117,35 @@ import TestSupport
         #expect(uk.text("status.next") == "Наступне")
         #expect(uk.text("table.decision") == "Рішення")
     }
+
+    /// Labels that may read the same as in English: codes every language shows as they are,
+    /// and true cognates. Anything else identical to English was left untranslated.
+    static let identicalToEnglish: [Language: Set<String>] = [
+        .pl: ["production.go", "production.no_go", "health.ok", "table.status"],
+        .uk: ["production.go", "production.no_go", "health.ok"],
+    ]
+
+    @Test(arguments: [Language.pl, .uk])
+    func everyLabelIsTranslated(_ language: Language) throws {
+        let en = try Self.catalogue(.en), other = try Self.catalogue(language)
+        let allowed = Self.identicalToEnglish[language] ?? []
+        let identical = other.labels.filter { key, text in key != "language" && text == en.labels[key] }.map(\.key).sorted()
+        let unexpected = identical.filter { !allowed.contains($0) }
+        #expect(unexpected.isEmpty, "\(language): \(unexpected.count) labels read as in English: \(unexpected)")
+        #expect(identical.count <= 4, "\(language): \(identical.count) labels identical to English")
+        if language == .uk {
+            // A Ukrainian label holds Ukrainian words: Latin-only text is English left behind.
+            let latinOnly = other.labels.filter { key, text in
+                !allowed.contains(key) && !text.unicodeScalars.contains { (0x0400...0x04FF).contains($0.value) }
+            }.map(\.key).sorted()
+            #expect(latinOnly.isEmpty, "uk labels without a Cyrillic letter: \(latinOnly)")
+        }
+    }
+
+    /// The rehearsals family is one thing in every language (not "checklist" in one).
+    @Test func rehearsalsHaveOneName() throws {
+        #expect(try Self.catalogue(.en).text("family_title.rehearsals") == "DB/auth migration rehearsals")
+        #expect(try Self.catalogue(.pl).text("family_title.rehearsals") == "Próby migracji DB/auth")
+        #expect(try Self.catalogue(.uk).text("family_title.rehearsals") == "Репетиції міграції DB/auth")
+    }
 }

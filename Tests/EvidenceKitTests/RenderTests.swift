@@ -70,7 +70,7 @@ import TestSupport
         import sys, html.parser
         allowed = {"html","head","meta","title","style","body","a","header","p","span","nav","ul","li","main","h1","h2","h3",
                    "section","ol","strong","table","thead","tbody","tr","th","td","dl","dt","dd","br","footer","pre","code",
-                   "figure","figcaption","svg","desc","line","rect","text","details","summary","caption"}
+                   "figure","figcaption","svg","desc","line","rect","text","details","summary","caption","div"}
         class P(html.parser.HTMLParser):
             def handle_starttag(self, tag, attrs):
                 if tag not in allowed: print("element", tag)
@@ -200,6 +200,7 @@ import TestSupport
         #expect(connection.contains("<h2 id=\"recorded-heading\">Recorded evidence</h2>"))
         #expect(connection.contains("Olena Shevchenko (user_accountant_olena)"))
         #expect(connection.contains("2026-11-19T11:20:00Z"))
+        #expect(connection.contains("<h3 id=\"transcript-connection\">"))
         #expect(connection.contains("<pre class=\"packet\"><code>connect postgres://db:5432/x\n&lt;script&gt;alert(1)&lt;/script&gt; -&gt; 1</code></pre>"))
         #expect(!connection.contains("<script>"))
         let dryRun = renderer.familyPage(try #require(evaluation.family(.dryRun)), evaluation).text

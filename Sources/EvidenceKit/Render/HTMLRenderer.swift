@@ -110,7 +110,7 @@ public struct HTMLRenderer: Sendable {
         case .connection:
             guard let evidence = snapshot.connection else { return nil }
             let transcripts: [[String: String]] = evidence.transcript.isSet
-                ? [["title": labels.text("recorded.connection_transcript") ?? "", "text": evidence.transcript ?? ""]] : []
+                ? [["key": "connection", "title": labels.text("recorded.connection_transcript") ?? "", "text": evidence.transcript ?? ""]] : []
             return [
                 "by": evidence.recordedBy.isSet ? owner(evidence.recordedBy, snapshot) : false,
                 "at": evidence.recordedAt?.rfc3339 ?? false,
@@ -122,7 +122,7 @@ public struct HTMLRenderer: Sendable {
             guard let evidence = snapshot.dryRun else { return nil }
             let transcripts: [[String: String]] = DryRunStep.allCases.compactMap { step in
                 guard let text = evidence.steps[step]?.transcript, Optional(text).isSet else { return nil }
-                return ["title": checkLabel(.dryRun, step.rawValue) + " (" + step.rawValue + ")", "text": text]
+                return ["key": step.rawValue, "title": checkLabel(.dryRun, step.rawValue) + " (" + step.rawValue + ")", "text": text]
             }
             return [
                 "by": evidence.recordedBy.isSet ? owner(evidence.recordedBy, snapshot) : false,
@@ -274,7 +274,7 @@ public struct HTMLRenderer: Sendable {
             let cut = items.prefix(limit).map(row)
             return ["shown": shown(cut.count, total), "hasItems": !cut.isEmpty, "items": cut]
         }
-        func runs(_ runs: Bounded<RunSummary>, title: String) -> [String: Any] {
+        func runs(_ runs: Bounded<RunSummary>, id: String, title: String) -> [String: Any] {
             var model = list(runs.items, total: runs.total) { run in
                 [
                     "id": run.id, "type": run.type, "workspace": run.workspaceID, "status": run.status,
@@ -282,6 +282,7 @@ public struct HTMLRenderer: Sendable {
                 ] as [String: Any]
             }
             model["title"] = title
+            model["id"] = id
             return model
         }
         let charts = [
@@ -299,8 +300,8 @@ public struct HTMLRenderer: Sendable {
             "duplicates": String(counts.duplicatesSkipped), "expired": String(counts.expired),
             "charts": charts.map(\.context),
             "runLists": [
-                runs(ops.stuckRuns, title: labels.format("ops.stuck_runs")),
-                runs(ops.failedRuns, title: labels.format("ops.failed_runs")),
+                runs(ops.stuckRuns, id: "runs-stuck", title: labels.format("ops.stuck_runs")),
+                runs(ops.failedRuns, id: "runs-failed", title: labels.format("ops.failed_runs")),
             ],
             "controls": list(ops.activeControls, total: ops.activeControls.count) { control in
                 [
