@@ -391,4 +391,14 @@ import TestSupport
             }
         }
     }
+
+    /// A quoted last field that ends the file (no final line break) is a field, not an
+    /// unterminated quote.
+    @Test func aCSVFileMayEndWithAQuotedField() throws {
+        let csv = "kind,id,recorded_at,action,note\naudit,a-1,2026-11-20T08:00:00Z,x,\"q, r\""
+        let (ledger, report) = try RecordsTests.ingest(csv, name: "q.csv", format: .csv)
+        let rejects = try RecordsTests.allRejects(ledger).map(\.reason)
+        #expect(report.rejected == 0, "\(rejects)")
+        #expect(try RecordsTests.exported(ledger).first?.contains(#""note":"q, r""#) == true)
+    }
 }
