@@ -187,6 +187,10 @@ public enum RecordRules {
 }
 
 extension Instant {
+    /// The seconds a ledger time column holds: 1678-01-01T00:00:00Z to 2261-12-31T23:59:59Z,
+    /// within what integer nanoseconds since 1970 can count.
+    static let ledgerRange: ClosedRange<Int64> = -9_214_560_000...9_214_646_399
+
     /// Nanoseconds since 1970 (fits years 1678–2262), the ledger's time column form.
     public var nanosecondsSinceEpoch: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
 
@@ -262,8 +266,13 @@ private struct FieldReader<F: RecordFields> {
     @discardableResult
     func time(_ key: StaticString, required: Bool = false) throws(Violation) -> Int64? {
         guard let text = try text(key, required: required) else { batch.appendSlot(.null); return nil }
-        guard let instant = Instant.parse(text) else {
-            throw Violation("field \(key): not an RFC 3339 time with 'T' and an offset")
+        let instant: Instant
+        switch Instant.read(text) {
+        case .success(let read): instant = read
+        case .failure(let problem): throw Violation("field \(key): \(problem)")
+        }
+        guard instant.seconds >= Instant.ledgerRange.lowerBound, instant.seconds <= Instant.ledgerRange.upperBound else {
+            throw Violation("field \(key): out of the range records may use (years 1678 to 2261)")
         }
         let value = instant.nanosecondsSinceEpoch
         batch.appendSlot(.integer(value))

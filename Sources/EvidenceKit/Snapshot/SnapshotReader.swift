@@ -154,11 +154,11 @@ private struct Reader {
     mutating func time(_ value: JSONValue?, _ path: String, required: Bool = false) -> Instant? {
         guard let text = string(value, path, required: required) else { return nil }
         if !Optional(text).isSet, !required { return nil }
-        guard let instant = Instant(rfc3339: text) else {
-            fail(path, "not an RFC 3339 time with 'T' and an offset (e.g. 2026-11-20T09:00:00Z): \"\(JSONParser.printable(text))\"")
+        if let problem = Instant.problem(text) {
+            fail(path, "\(problem): \"\(JSONParser.printable(text))\"")
             return nil
         }
-        return instant
+        return Instant(rfc3339: text)
     }
 
     mutating func enumValue<E: RawRepresentable & CaseIterable>(
@@ -290,7 +290,11 @@ private struct Reader {
             guard let object = object(element, path, required: true) else { continue }
             let id = string(object["id"], path + ".id", required: true, singleLine: true)
             let name = string(object["name"], path + ".name")
-            let role = enumValue(object["role"], path + ".role", Role.self)
+            // No role (absent, null, empty) is no input error: rbac_claims says which actor lacks one.
+            let role = (object["role"]?.stringValue).isSet ? enumValue(object["role"], path + ".role", Role.self) : nil
+            if let given = object["role"], !given.isNull, given.stringValue == nil {
+                fail(path + ".role", "expected a string, found \(given.typeDescription)")
+            }
             let desk = string(object["desk"], path + ".desk")
             let tenant = string(object["tenant"], path + ".tenant", singleLine: true)
             var permissions: [String] = []
