@@ -162,12 +162,19 @@ public enum RecordRules {
                     problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): e-mail addresses are not allowed in usage metadata")
                 } else if !isToken(text), Instant.parse(text) == nil {
                     problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): free text is not allowed in usage metadata (tokens, booleans, numbers or times only)")
+                } else if fields.mayHoldSecrets, let secret = Redaction.secrets(in: text).first {
+                    problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): \(secretMessage(secret))")
                 }
             case .object, .array:
                 problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): nested values are not allowed in usage metadata")
             }
         }
         if let problem { throw problem }
+    }
+
+    /// Why a token field that holds a secret is rejected; names the kind, never the value.
+    static func secretMessage(_ secret: Redaction.Secret) -> String {
+        "holds \(secret.rawValue) (value not shown); a secret has no place in this field"
     }
 
     /// A machine-safe token: `^[A-Za-z0-9._:+/-]{1,120}$`, so never an `@`.
@@ -233,7 +240,15 @@ private struct FieldReader<F: RecordFields> {
         guard RecordRules.isToken(text) else {
             throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
         }
+        try noSecret(key, text)
         batch.appendSlot(batch.append(text))
+    }
+
+    /// A token is a column, stored as read: one holding a secret (a JWT, an AWS key id, a
+    /// GitHub token) rejects the record rather than reach the ledger.
+    @inline(__always) func noSecret(_ key: StaticString, _ text: UnsafeBufferPointer<UInt8>) throws(Violation) {
+        guard fields.mayHoldSecrets, let secret = Redaction.secrets(in: text).first else { return }
+        throw Violation("field \(key): \(RecordRules.secretMessage(secret))")
     }
 
     /// A field that is not a column: checked only.
@@ -242,6 +257,7 @@ private struct FieldReader<F: RecordFields> {
         if token, !RecordRules.isToken(text) {
             throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
         }
+        if token { try noSecret(key, text) }
     }
 
     /// An enumerated column; returns the index of the value in `allowed`.
@@ -284,7 +300,13 @@ private struct FieldReader<F: RecordFields> {
         guard let text = try text(key, required: true) else { return }
         let scalars = text.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         guard scalars >= 5, scalars <= 500 else { throw Violation("field \(key): must be 5 to 500 characters") }
-        batch.appendSlot(batch.append(text))
+        if fields.mayHoldSecrets, Redaction.mayHoldSecret(text) {
+            // Free text: the column holds it sanitized, as the document does.
+            let clean = Sanitizer.sanitize(JSONValue.string(String(decoding: text, as: UTF8.self)))
+            batch.appendSlot(batch.append(clean.stringValue ?? Redaction.marker))
+        } else {
+            batch.appendSlot(batch.append(text))
+        }
     }
 
     /// A structured field of the given type, or absent/null.
