@@ -44,8 +44,8 @@ struct EvaluationOptions: ParsableArguments {
     @OptionGroup var recordFiles: RecordFileOptions
 
     func validate() throws {
-        if let asOf, Instant(rfc3339: asOf) == nil {
-            throw ValidationError("--as-of '\(asOf)' is not an RFC 3339 time with 'T' and an offset, e.g. 2026-11-20T09:00:00Z")
+        if let asOf, let problem = Instant.problem(asOf) {
+            throw ValidationError("--as-of '\(asOf)': \(problem)")
         }
         let range = RunOptions.minutesRange
         if !range.contains(stuckQueuedMinutes) || !range.contains(stuckRunningMinutes) {

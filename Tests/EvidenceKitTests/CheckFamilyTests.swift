@@ -112,7 +112,10 @@ import TestSupport
         // preflight
         Case(name: "no rows", edits: [("rows", .object(JSONObject()))], family: .preflight, check: "snapshot_payload", status: .next),
         Case(name: "schema map", edits: [("rehearsals[3].accepted_at", null)], family: .preflight, check: "schema_map", status: .next, detail: "board 5/7"),
-        Case(name: "actor without permission", edits: [("actors[3].permissions", .array([]))], family: .preflight, check: "rbac_claims", status: .next, detail: "4/5 actors with a role and a permission"),
+        Case(name: "actor without permission", edits: [("actors[3].permissions", .array([]))], family: .preflight, check: "rbac_claims", status: .next, detail: "4/5 actors with a role and a permission; driver_tarasenko (no permission)"),
+        Case(name: "actor without role", edits: [("actors[1].role", nil)], family: .preflight, check: "rbac_claims", status: .next, detail: "4/5 actors with a role and a permission; user_dispatcher_marek (no role)"),
+        Case(name: "actor with a null role and empty permissions", edits: [("actors[4].role", null), ("actors[4].permissions", null)], family: .preflight, check: "rbac_claims", status: .next, detail: "4/5 actors with a role and a permission; cp_client_lviv_farma (no role, no permission)"),
+        Case(name: "actor with an empty role", edits: [("actors[0].role", s(""))], family: .runbook, check: "actor_claims", status: .next, detail: "4/5 actors with a role and a permission; user_md_anna (no role)"),
         Case(name: "no actors", edits: [("actors", .array([])), ("rows.audit_events", .array([])), ("rehearsals", .array([])), ("infrastructure.owner", null), ("rollback.owner", null), ("connection.rbac_actor", null)], family: .preflight, check: "rbac_claims", status: .next),
         Case(name: "preflight replay", edits: [("dry_run.steps.snapshot_export", nil)], family: .preflight, check: "adapter_replay", status: .next),
         Case(name: "rollback evidence", edits: [("rollback.owner_ack_at", null)], family: .preflight, check: "rollback_evidence", status: .blocked),

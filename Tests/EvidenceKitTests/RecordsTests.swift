@@ -95,9 +95,15 @@ import TestSupport
             (deploy, "started_at"), (deploy, "finished_at"), (approval, "decided_at"),
         ]
         for (line, field) in times {
-            for bad in ["2026-11-20 08:00:00", "2026-11-20T08:00:00", "2026-02-30T08:00:00Z", "yesterday"] {
+            for bad in ["2026-11-20 08:00:00", "2026-11-20T08:00:00", "yesterday"] {
                 cases.append(RuleCase(name: "\(field) \(bad)", line: edited(line, field, s(bad)), reason: "field \(field): not an RFC 3339 time"))
             }
+            cases.append(RuleCase(name: "\(field) no such date", line: edited(line, field, s("2026-02-30T08:00:00Z")),
+                                  reason: "field \(field): the date 2026-02-30 does not exist"))
+            cases.append(RuleCase(name: "\(field) year 0000", line: edited(line, field, s("0000-11-20T08:00:00Z")),
+                                  reason: "field \(field): year 0000 is out of range"))
+            cases.append(RuleCase(name: "\(field) beyond the ledger", line: edited(line, field, s("2300-01-01T00:00:00Z")),
+                                  reason: "field \(field): out of the range records may use"))
         }
         let tokens: [(String, String)] = [
             (audit, "id"), (audit, "action"), (audit, "actor_id"), (audit, "workspace_id"), (audit, "tenant_id"), (audit, "subject_type"),
@@ -390,5 +396,15 @@ import TestSupport
                 #expect(object.keys.count == members.count, "\(document)")
             }
         }
+    }
+
+    /// A quoted last field that ends the file (no final line break) is a field, not an
+    /// unterminated quote.
+    @Test func aCSVFileMayEndWithAQuotedField() throws {
+        let csv = "kind,id,recorded_at,action,note\naudit,a-1,2026-11-20T08:00:00Z,x,\"q, r\""
+        let (ledger, report) = try RecordsTests.ingest(csv, name: "q.csv", format: .csv)
+        let rejects = try RecordsTests.allRejects(ledger).map(\.reason)
+        #expect(report.rejected == 0, "\(rejects)")
+        #expect(try RecordsTests.exported(ledger).first?.contains(#""note":"q, r""#) == true)
     }
 }

@@ -249,5 +249,23 @@ import TestSupport
         }
         let kept = try server.psql(command: "select user_id from bfg_flowcontrol.users", database: server.database)
         #expect(kept.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "legacy_user")
+        let dropped = try server.psql(command: "drop schema bfg_flowcontrol cascade", database: server.database)
+        #expect(dropped.status == 0, "\(dropped.stderr)")
+
+        // An actor without a role: the users table requires one, so the step names the actor.
+        var document = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: demo))) as? [String: Any])
+        var actors = try #require(document["actors"] as? [[String: Any]])
+        actors[1]["role"] = NSNull()
+        document["actors"] = actors
+        let roleless = folder.appendingPathComponent("demo-roleless.json").path
+        try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: roleless))
+        let noRole = try rehearse(server, roleless, environment: ["PGPASSWORD": server.appPassword], folder: folder)
+        #expect(noRole.result.status == 1, "\(noRole.result.stdout)\(noRole.result.stderr)")
+        #expect(noRole.step("schema_map_validation").status == "passed")
+        #expect(noRole.step("rbac_claims_rehearsal").status == "failed")
+        #expect(noRole.step("rbac_claims_rehearsal").transcript.contains("inserting actor user_dispatcher_marek (role none"))
+        #expect(noRole.step("rbac_claims_rehearsal").transcript.contains("role_key"))
+        #expect(noRole.step("adapter_replay_transcript") == ("failed", "failed: not reached"))
+        #expect(noRole.step("rollback_checkpoint") == ("failed", "failed: not reached"))
     }
 }

@@ -223,17 +223,11 @@ public struct BuildAction: Sendable {
         return zip(names, written).map { PackFileDigest(path: "inputs/\($0)", sha256: $1.sha256, bytes: $1.bytes) }
     }
 
-    /// `data/inputs/snapshot.json`: the snapshot bytes as given, except that a connection
-    /// endpoint that redaction changes is stored redacted, in a re-serialized document
-    /// (the payload checksum does not cover the connection, so it still holds).
+    /// `data/inputs/snapshot.json`: the snapshot bytes as given, unless sanitizing changed
+    /// something outside the payload (SPEC §4): then the sanitized document, re-serialized
+    /// (the payload checksum covers only the payload, so it still holds).
     public static func storedSnapshot(_ bytes: [UInt8], _ snapshot: Snapshot) -> [UInt8] {
-        guard let endpoint = snapshot.connection?.endpoint, Redaction.url(endpoint) != endpoint,
-              case .object(var document)? = try? JSONParser.parse(bytes, maxDepth: SnapshotReader.maxDepth),
-              case .object(var connection)? = document["connection"],
-              case .string(let given)? = connection["endpoint"]
-        else { return bytes }
-        connection["endpoint"] = .string(Redaction.url(given))
-        document["connection"] = .object(connection)
+        guard let document = snapshot.sanitizedDocument else { return bytes }
         return Array(JSONWriter.pretty(.object(document)).utf8)
     }
 }

@@ -61,12 +61,26 @@ public struct EvaluationContext: Sendable {
 
     /// The rule of preflight `rbac_claims` and runbook `actor_claims`: at least one actor,
     /// every actor with a role and a permission.
-    public var actorClaimsReady: Bool {
-        !snapshot.actors.isEmpty && snapshot.actors.allSatisfy { $0.role != nil && !$0.permissions.isEmpty }
+    /// Whether an actor has a role and at least one (set) permission.
+    static func hasClaims(_ actor: Snapshot.Actor) -> Bool {
+        actor.role != nil && actor.permissions.contains { Optional($0).isSet }
     }
 
+    public var actorClaimsReady: Bool {
+        !snapshot.actors.isEmpty && snapshot.actors.allSatisfy(Self.hasClaims)
+    }
+
+    /// "N/M actors with a role and a permission", then which actors lack what (up to five).
     public var actorClaimsDetail: String {
-        let complete = snapshot.actors.filter { $0.role != nil && !$0.permissions.isEmpty }.count
-        return "\(complete)/\(snapshot.actors.count) actors with a role and a permission"
+        let lacking = snapshot.actors.filter { !Self.hasClaims($0) }
+        var detail = "\(snapshot.actors.count - lacking.count)/\(snapshot.actors.count) actors with a role and a permission"
+        guard !lacking.isEmpty else { return detail }
+        let named = lacking.prefix(5).map { actor -> String in
+            let missing = [actor.role == nil ? "no role" : nil, actor.permissions.contains { Optional($0).isSet } ? nil : "no permission"]
+            return "\(actor.id) (\(missing.compactMap { $0 }.joined(separator: ", ")))"
+        }
+        detail += "; " + named.joined(separator: ", ")
+        if lacking.count > 5 { detail += " and \(lacking.count - 5) more" }
+        return detail
     }
 }

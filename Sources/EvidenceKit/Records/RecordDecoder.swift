@@ -5,7 +5,8 @@ import Crypto
 /// A JSON line is first scanned in place; when it carries its kind and needs no sanitizing
 /// (the common case) its columns are read straight from the line and the line itself is the
 /// stored document. Anything else (CSV rows, a line without a kind, a record with a
-/// secret-looking key, a long string, a URL with credentials, non-numeric summary counts, a
+/// secret-looking key, a long string, a string that may hold a secret, a usage event with a
+/// null metadata value, a URL with credentials, non-numeric summary counts, a
 /// long failure summary, escaped member names) goes through the parsed object: validated the
 /// same way, then sanitized and written in RFC 8785 form.
 struct RecordDecoder {
@@ -61,7 +62,7 @@ struct RecordDecoder {
         }
         guard isObject else { return reject(line, nil, "not a JSON object", batch) }
         members.withUnsafeBufferPointer { members in
-            let fields = ScannedFields(line: bytes, members: members, scratch: scratch)
+            let fields = ScannedFields(line: bytes, members: members, scratch: scratch, mayHoldSecrets: flags.contains(.secretValue))
             guard !flags.contains(.escapedKey), case .string(let kindText)? = fields.field("kind") else {
                 // A line without its kind, or with escaped member names: the parsed object decides.
                 return decodeParsed(bytes, line: line, into: batch)
@@ -75,7 +76,7 @@ struct RecordDecoder {
                 batch.rollback(toSlot: mark.0, arena: mark.1)
                 return reject(line, kind, error.reason, batch)
             }
-            if flags.isEmpty, !Self.needsSanitizing(fields) {
+            if flags.isEmpty, !Self.needsSanitizing(kind, fields) {
                 // The common case: the line as read is the document.
                 batch.addRecord(RecordBatch.Record(
                     kind: kind, line: Int32(line), firstSlot: mark.0, document: batch.append(bytes), identity: .null,
@@ -112,8 +113,16 @@ struct RecordDecoder {
 
     static let kindProblem = "field kind: not one of \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))"
 
-    /// Top-level fields the sanitizer would change (the scan flags cover keys and long strings).
-    static func needsSanitizing(_ fields: ScannedFields) -> Bool {
+    /// Top-level fields the sanitizer would change (the scan flags cover keys, long strings
+    /// and strings that may hold a secret).
+    static func needsSanitizing(_ kind: RecordKind, _ fields: ScannedFields) -> Bool {
+        if kind == .usage, let metadata = fields.member("metadata"), metadata.type == .object,
+           Redaction.find(UnsafeBufferPointer(rebasing: fields.line[metadata.valueStart..<metadata.valueEnd]), "null", from: 0) != nil {
+            // A null member is dropped ("null" in a string is a false alarm that costs a scan).
+            var hasNull = false
+            fields.forEachMember(of: "metadata") { _, value in if case .null = value { hasNull = true } }
+            if hasNull { return true }
+        }
         if case .string(let url)? = fields.field("external_run_url"), Redaction.urlNeedsRedaction(url) {
             return true
         }

@@ -27,6 +27,8 @@ protocol RecordFields {
     func field(_ key: StaticString) -> FieldValue?
     /// Calls `body` with every member of an object field.
     func forEachMember(of key: StaticString, _ body: (UnsafeBufferPointer<UInt8>, FieldValue) -> Void)
+    /// False when no string of the record can hold a secret (the scan's cheap test said so).
+    var mayHoldSecrets: Bool { get }
 }
 
 /// Owned copies of decoded strings for the record being checked; emptied per record.
@@ -62,6 +64,7 @@ struct ScannedFields: RecordFields {
     let line: UnsafeBufferPointer<UInt8>
     let members: UnsafeBufferPointer<ScannedMember>
     let scratch: ScratchStrings
+    var mayHoldSecrets = true
 
     func member(_ key: StaticString) -> ScannedMember? {
         for member in members where key.matches(UnsafeBufferPointer(rebasing: line[member.keyStart..<member.keyEnd])) {
@@ -114,6 +117,7 @@ struct ScannedFields: RecordFields {
 struct ObjectFields: RecordFields {
     let object: JSONObject
     let scratch: ScratchStrings
+    var mayHoldSecrets: Bool { true }
 
     func field(_ key: StaticString) -> FieldValue? {
         let name = String(decoding: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount), as: UTF8.self)

@@ -278,7 +278,8 @@ struct CSVReader {
                 progress(file.bytesRead)
                 continue
             }
-            switch parseRow(file.buffer, from: file.start, to: file.end, atEOF: file.atEOF) {
+            let parsedAtEOF = file.atEOF
+            switch parseRow(file.buffer, from: file.start, to: file.end, atEOF: parsedAtEOF) {
             case .row(let fields, let end, let lines):
                 // A lone empty line is skipped (as in JSON Lines).
                 if !(fields.count == 1 && fields[0].isEmpty) { try body(lineNumber, .fields(fields)) }
@@ -309,6 +310,9 @@ struct CSVReader {
                     continue
                 }
                 if !(try file.fill()) {
+                    // The end of the file was found only now: parse the row once more knowing it
+                    // (a closing quote as the file's last byte ends its field).
+                    if !parsedAtEOF, file.atEOF { continue }
                     // End of file inside a quoted field.
                     try body(lineNumber, .unreadable("unterminated quoted field at the end of the file"))
                     return

@@ -162,12 +162,19 @@ public enum RecordRules {
                     problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): e-mail addresses are not allowed in usage metadata")
                 } else if !isToken(text), Instant.parse(text) == nil {
                     problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): free text is not allowed in usage metadata (tokens, booleans, numbers or times only)")
+                } else if fields.mayHoldSecrets, let secret = Redaction.secrets(in: text).first {
+                    problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): \(secretMessage(secret))")
                 }
             case .object, .array:
                 problem = Violation("field metadata.\(String(decoding: key, as: UTF8.self)): nested values are not allowed in usage metadata")
             }
         }
         if let problem { throw problem }
+    }
+
+    /// Why a token field that holds a secret is rejected; names the kind, never the value.
+    static func secretMessage(_ secret: Redaction.Secret) -> String {
+        "holds \(secret.rawValue) (value not shown); a secret has no place in this field"
     }
 
     /// A machine-safe token: `^[A-Za-z0-9._:+/-]{1,120}$`, so never an `@`.
@@ -187,6 +194,10 @@ public enum RecordRules {
 }
 
 extension Instant {
+    /// The seconds a ledger time column holds: 1678-01-01T00:00:00Z to 2261-12-31T23:59:59Z,
+    /// within what integer nanoseconds since 1970 can count.
+    static let ledgerRange: ClosedRange<Int64> = -9_214_560_000...9_214_646_399
+
     /// Nanoseconds since 1970 (fits years 1678–2262), the ledger's time column form.
     public var nanosecondsSinceEpoch: Int64 { seconds &* 1_000_000_000 &+ Int64(nanoseconds) }
 
@@ -229,7 +240,15 @@ private struct FieldReader<F: RecordFields> {
         guard RecordRules.isToken(text) else {
             throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
         }
+        try noSecret(key, text)
         batch.appendSlot(batch.append(text))
+    }
+
+    /// A token is a column, stored as read: one holding a secret (a JWT, an AWS key id, a
+    /// GitHub token) rejects the record rather than reach the ledger.
+    @inline(__always) func noSecret(_ key: StaticString, _ text: UnsafeBufferPointer<UInt8>) throws(Violation) {
+        guard fields.mayHoldSecrets, let secret = Redaction.secrets(in: text).first else { return }
+        throw Violation("field \(key): \(RecordRules.secretMessage(secret))")
     }
 
     /// A field that is not a column: checked only.
@@ -238,6 +257,7 @@ private struct FieldReader<F: RecordFields> {
         if token, !RecordRules.isToken(text) {
             throw Violation("field \(key): not a machine-safe token (A–Z a–z 0–9 . _ : + / -, 1–120 characters, no @)")
         }
+        if token { try noSecret(key, text) }
     }
 
     /// An enumerated column; returns the index of the value in `allowed`.
@@ -262,8 +282,13 @@ private struct FieldReader<F: RecordFields> {
     @discardableResult
     func time(_ key: StaticString, required: Bool = false) throws(Violation) -> Int64? {
         guard let text = try text(key, required: required) else { batch.appendSlot(.null); return nil }
-        guard let instant = Instant.parse(text) else {
-            throw Violation("field \(key): not an RFC 3339 time with 'T' and an offset")
+        let instant: Instant
+        switch Instant.read(text) {
+        case .success(let read): instant = read
+        case .failure(let problem): throw Violation("field \(key): \(problem)")
+        }
+        guard instant.seconds >= Instant.ledgerRange.lowerBound, instant.seconds <= Instant.ledgerRange.upperBound else {
+            throw Violation("field \(key): out of the range records may use (years 1678 to 2261)")
         }
         let value = instant.nanosecondsSinceEpoch
         batch.appendSlot(.integer(value))
@@ -275,7 +300,13 @@ private struct FieldReader<F: RecordFields> {
         guard let text = try text(key, required: true) else { return }
         let scalars = text.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
         guard scalars >= 5, scalars <= 500 else { throw Violation("field \(key): must be 5 to 500 characters") }
-        batch.appendSlot(batch.append(text))
+        if fields.mayHoldSecrets, Redaction.mayHoldSecret(text) {
+            // Free text: the column holds it sanitized, as the document does.
+            let clean = Sanitizer.sanitize(JSONValue.string(String(decoding: text, as: UTF8.self)))
+            batch.appendSlot(batch.append(clean.stringValue ?? Redaction.marker))
+        } else {
+            batch.appendSlot(batch.append(text))
+        }
     }
 
     /// A structured field of the given type, or absent/null.

@@ -21,6 +21,10 @@ public struct Snapshot: Sendable {
     public var credentialsRef: String?
     /// SHA-256 of the payload's RFC 8785 bytes, 64 lowercase hex digits.
     public var payloadChecksum: String
+    /// The document as `data/inputs/snapshot.json` stores it when sanitizing changed anything
+    /// outside the payload (SPEC §4); nil when the bytes as given are stored. The snapshot's
+    /// values come from this form, so a pack's replay judges what the pack holds.
+    public var sanitizedDocument: JSONObject? = nil
 
     /// `bfg-` + the first 8 hex digits of the payload checksum.
     public var payloadChecksumShort: String { Checksum.short(payloadChecksum) }
@@ -134,7 +138,7 @@ public enum EvidenceBinding: Sendable, Equatable {
 /// `ProductionAdapterConnection.v1` evidence as recorded in the snapshot.
 public struct ConnectionEvidence: Sendable {
     public var binding: EvidenceBinding
-    /// The endpoint as given; never shown — use `redactedEndpoint`.
+    /// The endpoint as stored (sanitized); shown only as `redactedEndpoint`.
     public var endpoint: String?
     public var reachable: Bool
     public var tlsFingerprint: String?
@@ -146,8 +150,8 @@ public struct ConnectionEvidence: Sendable {
     /// What the recording saw, line by line (`evpack rehearse` writes one).
     public var transcript: String?
 
-    /// The endpoint without user info, password, query or fragment.
-    public var redactedEndpoint: String? { endpoint.map(Redaction.url) }
+    /// The endpoint without user info, password, query or fragment (URL, libpq or JDBC form).
+    public var redactedEndpoint: String? { endpoint.map(Redaction.endpoint) }
 }
 
 /// `ProductionAdapterDryRun.v1` evidence as recorded in the snapshot.

@@ -63,8 +63,25 @@ public enum SnapshotReader {
             ])
         }
         var reader = Reader(lines: lines)
-        let snapshot = reader.snapshot(value)
-        if let snapshot, reader.problems.isEmpty { return snapshot }
+        guard case .object(let root) = value else {
+            _ = reader.snapshot(value)
+            throw SnapshotError(file: file, problems: reader.problems)
+        }
+        // What is stored (and judged): the payload as given, everything else sanitized. A
+        // payload that holds a secret is refused; it is then read sanitized too, so that no
+        // message about it can echo a secret.
+        reader.payloadSecrets(root)
+        let stored = Sanitizer.sanitizeSnapshot(root, payloadKeys: Set(payloadKeys))
+        var judged = stored ?? root
+        if !reader.problems.isEmpty {
+            judged = Sanitizer.sanitizeSnapshot(root, payloadKeys: []) ?? root
+        }
+        reader.endpointIsOneLine(given: root, judged: judged)
+        let snapshot = reader.snapshot(.object(judged), payloadOf: root)
+        if var snapshot, reader.problems.isEmpty {
+            snapshot.sanitizedDocument = stored
+            return snapshot
+        }
         throw SnapshotError(file: file, problems: reader.problems)
     }
 }
@@ -155,11 +172,11 @@ private struct Reader {
     mutating func time(_ value: JSONValue?, _ path: String, required: Bool = false) -> Instant? {
         guard let text = string(value, path, required: required) else { return nil }
         if !Optional(text).isSet, !required { return nil }
-        guard let instant = Instant(rfc3339: text) else {
-            fail(path, "not an RFC 3339 time with 'T' and an offset (e.g. 2026-11-20T09:00:00Z): \"\(JSONParser.printable(text))\"")
+        if let problem = Instant.problem(text) {
+            fail(path, "\(problem): \"\(JSONParser.printable(text))\"")
             return nil
         }
-        return instant
+        return Instant(rfc3339: text)
     }
 
     mutating func enumValue<E: RawRepresentable & CaseIterable>(
@@ -186,7 +203,70 @@ private struct Reader {
 
     // MARK: - the document
 
-    mutating func snapshot(_ value: JSONValue) -> Snapshot? {
+    /// An endpoint must be one line as given, even when sanitizing cut the line break away
+    /// with a password (the stored form is checked by `endpoint`).
+    mutating func endpointIsOneLine(given: JSONObject, judged: JSONObject) {
+        func endpoint(_ root: JSONObject) -> String? { root["connection"]?["endpoint"]?.stringValue }
+        guard let text = endpoint(given), text.unicodeScalars.contains(where: Reader.isLineBreaking),
+              !(endpoint(judged)?.unicodeScalars.contains(where: Reader.isLineBreaking) ?? false)
+        else { return }
+        fail("connection.endpoint", "contains a control or line-break character (value not shown)")
+    }
+
+    // MARK: - secrets in the payload
+
+    /// Every string of the payload that the sanitizer would change (by key, or by value for
+    /// anything but a URL's query or fragment) is a problem naming its path and the kind of
+    /// secret, never the value (SPEC §4).
+    mutating func payloadSecrets(_ root: JSONObject) {
+        for key in SnapshotReader.payloadKeys {
+            if let value = root[key] { payloadSecrets(value, key) }
+        }
+    }
+
+    private mutating func payloadSecrets(_ value: JSONValue, _ path: String) {
+        switch value {
+        case .string(let text):
+            let kinds = Redaction.secrets(in: text).filter { $0 != .urlQuery }
+            guard let first = kinds.first else { return }
+            var seen: [Redaction.Secret] = [first]
+            for kind in kinds where !seen.contains(kind) { seen.append(kind) }
+            let list = seen.map(\.rawValue).joined(separator: ", ")
+            fail(path, "holds \(list) (value not shown); the payload is stored as given, so it must not hold secrets: remove it, or keep a reference (credentials_ref) instead")
+        case .array(let items):
+            for (i, item) in items.enumerated() { payloadSecrets(item, "\(path)[\(i)]") }
+        case .object(let object):
+            for member in object.members {
+                let memberPath = child(path, member.key)
+                if Sanitizer.isSecretKey(member.key) {
+                    if Self.holdsValue(member.value) {
+                        fail(memberPath, "is named like a secret (token, secret, password, key, session id, credential…) and holds a value (value not shown); the payload is stored as given, so it must not hold secrets")
+                    }
+                } else {
+                    payloadSecrets(member.value, memberPath)
+                }
+            }
+        case .null, .bool, .number:
+            return
+        }
+    }
+
+    /// Whether a value under a secret-named key holds anything: a set string or a number, at any depth.
+    static func holdsValue(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): return Optional(text).isSet
+        case .number: return true
+        case .array(let items): return items.contains(where: holdsValue)
+        case .object(let object): return object.members.contains { holdsValue($0.value) }
+        case .null, .bool: return false
+        }
+    }
+
+    // MARK: - the document
+
+    /// The snapshot read from `value` (the stored form); the payload checksum is taken over
+    /// the payload of `payloadOf`, the document as given.
+    mutating func snapshot(_ value: JSONValue, payloadOf original: JSONObject? = nil) -> Snapshot? {
         guard case .object(let root) = value else {
             fail("", "a snapshot is a JSON object, found \(value.typeDescription)")
             return nil
@@ -219,7 +299,7 @@ private struct Reader {
 
         var payload = JSONObject()
         for key in SnapshotReader.payloadKeys {
-            if let member = root[key] { payload[key] = member }
+            if let member = (original ?? root)[key] { payload[key] = member }
         }
         guard problems.isEmpty, let session, let capturedAt, let tenant, let adapter, let infrastructure,
               let release, let rollback
@@ -291,7 +371,11 @@ private struct Reader {
             guard let object = object(element, path, required: true) else { continue }
             let id = string(object["id"], path + ".id", required: true, singleLine: true)
             let name = string(object["name"], path + ".name")
-            let role = enumValue(object["role"], path + ".role", Role.self)
+            // No role (absent, null, empty) is no input error: rbac_claims says which actor lacks one.
+            let role = (object["role"]?.stringValue).isSet ? enumValue(object["role"], path + ".role", Role.self) : nil
+            if let given = object["role"], !given.isNull, given.stringValue == nil {
+                fail(path + ".role", "expected a string, found \(given.typeDescription)")
+            }
             let desk = string(object["desk"], path + ".desk")
             let tenant = string(object["tenant"], path + ".tenant", singleLine: true)
             var permissions: [String] = []

@@ -63,8 +63,50 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Reads RFC 3339 from UTF-8 bytes.
     public static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Instant? {
-        // YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)
-        guard b.count >= 20 else { return nil }
+        if case .success(let instant) = read(b) { return instant }
+        return nil
+    }
+
+    /// Why a text is not a time, as messages say it.
+    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        /// Not the shape `YYYY-MM-DDTHH:MM:SS[.f](Z|±HH:MM)`, or a field out of its range.
+        case notRFC3339
+        /// Year 0000: RFC 3339 (and XML Schema's dateTime as packs use it) start at 0001.
+        case yearZero
+        /// A well-formed date that the calendar does not have, e.g. `2026-02-30`.
+        case noSuchDate(String)
+
+        public var description: String {
+            switch self {
+            case .notRFC3339: return "not an RFC 3339 time with 'T' and an offset (e.g. 2026-11-20T09:00:00Z)"
+            case .yearZero: return "year 0000 is out of range: years run from 0001 to 9999"
+            case .noSuchDate(let date): return "the date \(date) does not exist"
+            }
+        }
+    }
+
+    /// 0001-01-01T00:00:00Z, the first instant a time may name.
+    static let firstSecond: Int64 = -62_135_596_800
+
+    /// The problem of a text that is not a time; nil when it is one.
+    public static func problem(_ text: String) -> Problem? {
+        var text = text
+        return text.withUTF8 { bytes in
+            if case .failure(let problem) = read(bytes) { return problem }
+            return nil
+        }
+    }
+
+    /// The problem of UTF-8 bytes that are not a time; nil when they are one.
+    public static func problem(_ bytes: UnsafeBufferPointer<UInt8>) -> Problem? {
+        if case .failure(let problem) = read(bytes) { return problem }
+        return nil
+    }
+
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM)`; `T` and `Z` may be lower case (RFC 3339
+    /// §5.6), years run from 0001 to 9999.
+    static func read(_ b: UnsafeBufferPointer<UInt8>) -> Result<Instant, Problem> {
+        guard b.count >= 20 else { return .failure(.notRFC3339) }
         func digits(_ start: Int, _ count: Int) -> Int? {
             var value = 0
             for i in start..<(start + count) {
@@ -75,12 +117,12 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
             return value
         }
         guard let year = digits(0, 4), b[4] == UInt8(ascii: "-"), let month = digits(5, 2), b[7] == UInt8(ascii: "-"),
-              let day = digits(8, 2), b[10] == UInt8(ascii: "T"), let hour = digits(11, 2), b[13] == UInt8(ascii: ":"),
-              let minute = digits(14, 2), b[16] == UInt8(ascii: ":"), let second = digits(17, 2)
-        else { return nil }
-        guard month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year),
-              hour <= 23, minute <= 59, second <= 59
-        else { return nil }
+              let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"), let hour = digits(11, 2),
+              b[13] == UInt8(ascii: ":"), let minute = digits(14, 2), b[16] == UInt8(ascii: ":"), let second = digits(17, 2)
+        else { return .failure(.notRFC3339) }
+        guard month >= 1, month <= 12, day >= 1, day <= 31, hour <= 23, minute <= 59, second <= 59 else {
+            return .failure(.notRFC3339)
+        }
         var i = 19
         var nanos = 0
         if b[i] == UInt8(ascii: ".") {
@@ -91,26 +133,32 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
                 count += 1
                 i += 1
             }
-            guard count > 0 else { return nil }
+            guard count > 0 else { return .failure(.notRFC3339) }
             if count < 9 { for _ in count..<9 { nanos *= 10 } }
         }
-        guard i < b.count else { return nil }
+        guard i < b.count else { return .failure(.notRFC3339) }
         var offsetSeconds = 0
-        if b[i] == UInt8(ascii: "Z") {
+        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
             i += 1
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             guard i + 6 <= b.count, let oh = digits(i + 1, 2), b[i + 3] == UInt8(ascii: ":"), let om = digits(i + 4, 2),
                   oh <= 23, om <= 59
-            else { return nil }
+            else { return .failure(.notRFC3339) }
             offsetSeconds = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
             i += 6
         } else {
-            return nil
+            return .failure(.notRFC3339)
         }
-        guard i == b.count else { return nil }
+        guard i == b.count else { return .failure(.notRFC3339) }
+        guard year >= 1 else { return .failure(.yearZero) }
+        guard day <= daysIn(month: month, year: year) else {
+            return .failure(.noSuchDate(String(decoding: UnsafeBufferPointer(rebasing: b[0..<10]), as: UTF8.self)))
+        }
         let days = daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return Instant(seconds: seconds, nanoseconds: Int32(nanos))
+        // 0001-01-01T00:00:00+01:00 would be year 0000 in UTC, as packs write it.
+        guard seconds >= Instant.firstSecond else { return .failure(.yearZero) }
+        return .success(Instant(seconds: seconds, nanoseconds: Int32(nanos)))
     }
 
     // MARK: - calendar arithmetic (proleptic Gregorian, Howard Hinnant's algorithms)

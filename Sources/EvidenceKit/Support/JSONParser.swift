@@ -465,6 +465,8 @@ public struct ScanFlags: OptionSet, Sendable {
     public static let secretKey = ScanFlags(rawValue: 2)
     /// Some string is longer than 500 bytes.
     public static let longString = ScanFlags(rawValue: 4)
+    /// Some string value, at any depth, may hold a secret (`Redaction.mayHoldSecret`).
+    public static let secretValue = ScanFlags(rawValue: 8)
 }
 
 extension JSONParser {
@@ -533,7 +535,7 @@ extension JSONParser {
             let valueStart = index
             if let record, bytes[index] == UInt8(ascii: "\"") {
                 let value = try scanString()
-                if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
+                noteString(value, &flags)
                 record.pointee.append(ScannedMember(keyStart: key.start, keyEnd: key.end, valueStart: value.start, valueEnd: value.end, type: .string, escaped: value.escaped))
             } else {
                 let type = try skipValue(keys: &keys, flags: &flags)
@@ -584,8 +586,7 @@ extension JSONParser {
             depth -= 1
             return .array
         case UInt8(ascii: "\""):
-            let value = try scanString()
-            if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
+            noteString(try scanString(), &flags)
             return .string
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool
@@ -597,6 +598,17 @@ extension JSONParser {
         default:
             throw error("unexpected character \(describe(bytes[index])): expected a value")
         }
+    }
+
+    /// Flags a scanned string value that is long or may hold a secret.
+    @inline(__always) private func noteString(_ value: (start: Int, end: Int, escaped: Bool), _ flags: inout ScanFlags) {
+        if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
+        guard !flags.contains(.secretValue) else { return }
+        let raw = UnsafeBufferPointer(rebasing: bytes[value.start..<value.end])
+        let suspect = value.escaped
+            ? JSONParser.unescapedBytes(raw).withUnsafeBufferPointer { Redaction.mayHoldSecret($0) }
+            : Redaction.mayHoldSecret(raw)
+        if suspect { flags.insert(.secretValue) }
     }
 
     /// Moves over a string, checking escapes and UTF-8; returns its raw byte range.
