@@ -71,8 +71,10 @@ struct NoGo: Error {
     var message: String
 }
 
+/// Writes `message` to stderr, its control characters escaped (line breaks kept): a name from
+/// an input or a pack cannot reach the terminal raw.
 func printError(_ message: String) {
-    var text = message
+    var text = TerminalText.escapedLines(message)
     if !text.hasSuffix("\n") { text += "\n" }
     FileHandle.standardError.write(Data(text.utf8))
 }

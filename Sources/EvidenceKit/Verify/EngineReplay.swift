@@ -83,7 +83,8 @@ public struct EngineReplayer: PackReplayer {
         let summary = failures.isEmpty
             ? "replay: \(evaluation.families.count) families re-evaluated from data/inputs, identical to evidence.xml (\(evaluation.production.summary))"
             : "replay: \(failures.count) differences from evidence.xml"
-        return .checked(summary: summary, failures: failures)
+        let decision = PackDecision.bagInfoValue(isGo: evaluation.production.isGo, blocking: evaluation.production.blocking)
+        return .checked(summary: summary, failures: failures, decision: decision)
     }
 }
 
