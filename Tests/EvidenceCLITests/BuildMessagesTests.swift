@@ -74,3 +74,36 @@ extension BuildMessagesTests {
         }
     }
 }
+
+extension BuildMessagesTests {
+    /// Runs evpack under a file-size limit of `blocks` (SIGXFSZ ignored, so a write past it
+    /// fails with EFBIG, as on a full disk).
+    static func limited(_ blocks: Int, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        try Run.process("/bin/sh", ["-c", "trap '' XFSZ; ulimit -f \(blocks); exec \"$@\"", "sh", TestPaths.evpack] + arguments, environment: environment)
+    }
+
+    @Test func aWriteErrorSaysWhy() throws {
+        let out = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let result = try Self.limited(100, ["build", TestPaths.snapshot("demo-local.json"), "--out", out.path, "--compression", "none"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("Write error: File too large"), "\(result.stderr)")
+        #expect(!result.stderr.contains("cannot write: cannot write"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+    }
+
+    @Test func aLedgerErrorNamesTheLedger() throws {
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tmp = folder.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let records = folder.appendingPathComponent("r.jsonl").path
+        #expect(try Run.process(TestPaths.generator, ["--records", "20000", "--out", records]).status == 0)
+        let result = try Self.limited(
+            100, ["build", TestPaths.snapshot("ready.json"), "--records", records, "--out", folder.appendingPathComponent("out").path],
+            environment: ["TMPDIR": tmp.path])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("ledger: \(tmp.path)/evpack-ledger-"), "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+    }
+}

@@ -129,7 +129,7 @@ public enum ArchiveWriter {
                 if n == 0 { throw PackError(source, "changed while it was being archived (shorter than \(size) bytes)") }
                 let out = archive_write_data(a, buffer.baseAddress, n)
                 if out != n {
-                    throw PackError(path, "cannot write \(member.name): \(errorText(a, status: Int32(truncatingIfNeeded: out)))")
+                    throw PackError(path, "entry \(member.name): \(errorText(a, status: Int32(truncatingIfNeeded: out)))")
                 }
                 written += Int64(n)
                 progress?(n)
