@@ -49,9 +49,9 @@ struct Build: AsyncParsableCommand {
         bars.forEach { $0?.clear() }
         let prefix = out.hasSuffix("/") ? out : out + "/"
         print("wrote \(prefix)\(result.name)/ and \(prefix)\(result.archive.lastPathComponent)")
-        if let ingest = result.ingest {
-            let accepted = ingest.accepted.values.reduce(0, +)
-            print("records: \(accepted) accepted, \(ingest.rejected) rejected, \(ingest.duplicates) duplicates skipped")
+        if let counts = result.records {
+            // As the pack and `check` count them: expired usage events are not accepted.
+            print("records: \(counts.totalAccepted) accepted, \(counts.rejected) rejected, \(counts.duplicatesSkipped) duplicates skipped, \(counts.expired) expired")
         }
         print(result.evaluation.production.summary)
         try evaluation.enforce(result.evaluation.production)

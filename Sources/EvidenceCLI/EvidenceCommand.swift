@@ -22,14 +22,26 @@ public struct EvidenceCommand: AsyncParsableCommand {
 
     /// Parses the arguments, runs the command and exits with the code of SPEC §1.
     public static func runAndExit() async -> Never {
-        let code = await run(arguments: Array(CommandLine.arguments.dropFirst()))
+        let code = await run(arguments: Array(CommandLine.arguments.dropFirst()), removeTemporaryFilesOnSignals: true)
+        TemporaryFiles.removeAll()
         Foundation.exit(code)
     }
 
     /// Runs one command line and returns its exit code (usage errors are 2, not 64).
-    public static func run(arguments: [String]) async -> Int32 {
+    ///
+    /// With `removeTemporaryFilesOnSignals` (the `evpack` process itself), SIGINT, SIGTERM and
+    /// SIGHUP remove the command's temporary files and exit with 128 + the signal's number;
+    /// `serve` stops on them by itself.
+    public static func run(arguments: [String], removeTemporaryFilesOnSignals: Bool = false) async -> Int32 {
+        if let unknown = unknownCommand(arguments) {
+            printError("evpack: error: \(unknown)")
+            return ExitStatus.inputError
+        }
         do {
             var command = try parseAsRoot(arguments)
+            if removeTemporaryFilesOnSignals, !(command is Serve) {
+                TemporaryFiles.removeOnSignals()
+            }
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -59,6 +71,36 @@ public struct EvidenceCommand: AsyncParsableCommand {
     }
 }
 
+extension EvidenceCommand {
+    /// "unknown command 'verfy'; did you mean 'verify'?" when the first argument names no
+    /// command (nil when it does, or is an option).
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        guard let first = arguments.first, !first.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(first) else { return nil }
+        let scored = names.map { (name: $0, distance: editDistance(first.lowercased(), $0)) }.min { $0.distance < $1.distance }
+        var message = "unknown command '\(first)'"
+        if let best = scored, best.distance <= max(2, best.name.count / 3) {
+            message += "; did you mean '\(best.name)'?"
+        }
+        return message + " (commands: \(names.dropLast().joined(separator: ", ")); see 'evpack --help')"
+    }
+
+    /// The Levenshtein distance between `a` and `b`.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
 /// Exit codes of SPEC §1.
 enum ExitStatus {
     static let verificationFailed: Int32 = 1
@@ -71,8 +113,10 @@ struct NoGo: Error {
     var message: String
 }
 
+/// Writes `message` to stderr, its control characters escaped (line breaks kept): a name from
+/// an input or a pack cannot reach the terminal raw.
 func printError(_ message: String) {
-    var text = message
+    var text = TerminalText.escapedLines(message)
     if !text.hasSuffix("\n") { text += "\n" }
     FileHandle.standardError.write(Data(text.utf8))
 }

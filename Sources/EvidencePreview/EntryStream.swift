@@ -20,7 +20,7 @@ final class EntryStream: @unchecked Sendable {
     struct PackChanged: Error {}
 
     private enum Source {
-        case archive(OpaquePointer, fd: Int32)
+        case archive(OpaquePointer, fd: Int32, input: ArchiveInput)
         case file(fd: Int32)
     }
 
@@ -66,7 +66,7 @@ final class EntryStream: @unchecked Sendable {
             position += count
             remaining -= count
             return buffer
-        case .archive(let archive, _):
+        case .archive(let archive, _, _):
             var out = ByteBuffer()
             out.reserveCapacity(min(remaining, Self.chunkSize))
             while remaining > 0 && out.readableBytes < Self.chunkSize {
@@ -96,7 +96,7 @@ final class EntryStream: @unchecked Sendable {
 
     func close() {
         switch source {
-        case .archive(let archive, let fd):
+        case .archive(let archive, let fd, _):
             archive_read_free(archive)
             Glibc.close(fd)
         case .file(let fd):
@@ -143,8 +143,8 @@ final class EntryStream: @unchecked Sendable {
             throw PackChanged()
         }
         let wanted = pack.name + "/" + path
-        // The formats and compressions `evpack verify` reads, and no others.
-        guard ArchiveReader.openStream(archive, fd: fd) else {
+        // The formats and compressions `evpack verify` reads, and no others, decompressed the same way.
+        guard let input = ArchiveReader.openStream(archive, fd: fd) else {
             archive_read_free(archive)
             Glibc.close(fd)
             throw PackChanged()
@@ -156,7 +156,7 @@ final class EntryStream: @unchecked Sendable {
             let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
             if ArchiveReader.nameParts(name).joined(separator: "/") == wanted {
                 guard UInt32(archive_entry_filetype(entry)) == ArchiveReader.regularFile, archive_entry_size(entry) == Int64(size) else { break }
-                return .archive(archive, fd: fd)
+                return .archive(archive, fd: fd, input: input)
             }
             guard archive_read_data_skip(archive) == ARCHIVE_OK else { break }
         }

@@ -91,7 +91,7 @@ import TestSupport
         #expect(xml.contains("decision=\"NO-GO\""))
         xml = xml.replacingOccurrences(of: "decision=\"NO-GO\"", with: "decision=\"GO\"")
         try Data(xml.utf8).write(to: evidence)
-        // Recompute both manifests, as a careful forger would.
+        // Recompute both manifests and bag-info.txt (its decision too), as a careful forger would.
         let forge = #"""
             import hashlib, os, sys
             root = sys.argv[1]
@@ -101,6 +101,7 @@ import TestSupport
             files = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(root, "data")) for f in fs]
             oxum = f"Payload-Oxum: {sum(os.path.getsize(f) for f in files)}.{len(files)}"
             info = open(os.path.join(root, "bag-info.txt")).read().splitlines()
+            info = ["Production-Decision: GO" if l.startswith("Production-Decision:") else l for l in info]
             open(os.path.join(root, "bag-info.txt"), "w").write("".join((oxum if l.startswith("Payload-Oxum:") else l) + "\n" for l in info))
             tags = open(os.path.join(root, "tagmanifest-sha256.txt")).read().splitlines()
             open(os.path.join(root, "tagmanifest-sha256.txt"), "w").write("".join(f"{sha(l.split('  ', 1)[1])}  {l.split('  ', 1)[1]}\n" for l in tags))
@@ -111,6 +112,7 @@ import TestSupport
         let result = try Run.evpack(["verify", pack.path])
         #expect(result.status == 1)
         #expect(result.stdout.contains("data/evidence.xml: production decision: recorded 'GO', replay gives 'NO-GO'"), "\(result.stdout)")
+        #expect(result.stdout.contains("decision recorded, not verified: GO"), "\(result.stdout)")
     }
 
     @Test func verifyReportsEveryFailureAndExitsOne() throws {

@@ -66,6 +66,9 @@ public struct BuildAction: Sendable {
         public var archive: URL
         /// What ingesting `--records` did, when there were records.
         public var ingest: IngestReport?
+        /// The records as the checks and the pack count them (expired usage events apart), when
+        /// `--records` were ingested.
+        public var records: IngestCounts?
     }
 
     /// Reads and checks every input first (exit 2 on a problem, nothing written), then writes
@@ -85,8 +88,10 @@ public struct BuildAction: Sendable {
         let pack = setup.options(asOf: evaluation.asOf)
         let parent = URL(fileURLWithPath: outputFolder)
         let name = Self.packName(evaluation.snapshot)
+        // The pack is its folder and its archive, whatever the compression.
+        let archives = Compression.allCases.map { name + $0.fileExtension }
         if !force {
-            for existing in [name, name + pack.compression.fileExtension]
+            for existing in [name] + archives
             where FileManager.default.fileExists(atPath: parent.appendingPathComponent(existing).path) {
                 throw InputError.invalidOption(
                     name: "--out", message: "\(outputFolder)/\(existing) already exists; remove it or pass --force to replace it")
@@ -96,7 +101,16 @@ public struct BuildAction: Sendable {
             evaluation: evaluation, snapshotBytes: prepared.snapshotBytes, ledger: prepared.ledger, templates: templates,
             into: parent, pack: pack
         ) { done, total in progress?("pack", done, total) }
-        return Result(evaluation: evaluation, name: name, folder: result.folder, archive: result.archive, ingest: prepared.ingest)
+        // --force: an archive of the replaced pack in another compression goes too.
+        for other in archives where other != result.archive.lastPathComponent {
+            let path = parent.appendingPathComponent(other).path
+            if unlink(path) != 0, errno != ENOENT {
+                throw BuildError.cannotWrite(path: path, reason: "cannot remove the earlier archive of this pack: \(errnoText())")
+            }
+        }
+        return Result(
+            evaluation: evaluation, name: name, folder: result.folder, archive: result.archive, ingest: prepared.ingest,
+            records: prepared.ingest == nil ? nil : evaluation.operations?.counts)
     }
 
     // MARK: - the pack, as a library
@@ -122,15 +136,19 @@ public struct BuildAction: Sendable {
         try PackFiles.makeFolders(parent.path)
         removeLeftovers(of: name, in: parent)
         try PackFiles.makeFolders(partial.path)
+        TemporaryFiles.register(partial.path, folder: true)
         var finished = false
-        defer { if !finished { try? fm.removeItem(at: partial) } }
+        defer {
+            if !finished { try? fm.removeItem(at: partial) }
+            TemporaryFiles.unregister(partial.path)
+        }
 
         try writeData(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates,
                       into: partial.appendingPathComponent("data"))
         let production = evaluation.production
         let info = BagInfo(
             asOf: evaluation.asOf, payloadChecksum: evaluation.snapshot.payloadChecksum,
-            productionDecision: production.isGo ? "GO" : "NO-GO \(production.blocking ?? "")")
+            productionDecision: PackDecision.bagInfoValue(isGo: production.isGo, blocking: production.blocking))
         // The payload is read twice: hashed for the manifests, then archived.
         let total = 2 * FileTree.totalSize(partial.appendingPathComponent("data").path)
         let done = Mutex(0)
@@ -141,7 +159,7 @@ public struct BuildAction: Sendable {
         do {
             result = try PackWriter.finish(folder: partial, name: name, info: info, options: pack, progress: advance)
         } catch {
-            throw BuildError.cannotWrite(path: error.path, reason: error.reason)
+            throw PackFiles.buildError(error)
         }
         finished = true
         return result

@@ -51,9 +51,11 @@ public enum ArchiveWriter {
         members.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
 
         let (fd, temporary) = try FileWriter.temporary(beside: archive)
+        TemporaryFiles.register(temporary)
         var finished = false
         defer {
             if !finished { unlink(temporary) }
+            TemporaryFiles.unregister(temporary)
         }
         do {
             defer { close(fd) }
@@ -72,8 +74,7 @@ public enum ArchiveWriter {
         defer { archive_write_free(a) }
         func check(_ status: Int32, _ what: String) throws(PackError) {
             if status != ARCHIVE_OK {
-                let message = archive_error_string(a).map { String(cString: $0) } ?? "error \(status)"
-                throw PackError(path, "\(what): \(message)")
+                throw PackError(path, "\(what): \(errorText(a, status: status))")
             }
         }
         try check(archive_write_set_format_pax_restricted(a), "cannot select the pax format")
@@ -128,13 +129,21 @@ public enum ArchiveWriter {
                 if n == 0 { throw PackError(source, "changed while it was being archived (shorter than \(size) bytes)") }
                 let out = archive_write_data(a, buffer.baseAddress, n)
                 if out != n {
-                    let message = archive_error_string(a).map { String(cString: $0) } ?? "short write"
-                    throw PackError(path, "cannot write \(member.name): \(message)")
+                    throw PackError(path, "entry \(member.name): \(errorText(a, status: Int32(truncatingIfNeeded: out)))")
                 }
                 written += Int64(n)
                 progress?(n)
             }
         }
         try check(archive_write_close(a), "cannot finish the archive")
+    }
+
+    /// libarchive's message with the system's reason ("Write error: No space left on device").
+    static func errorText(_ a: OpaquePointer, status: Int32) -> String {
+        let message = archive_error_string(a).map { String(cString: $0) } ?? "error \(status)"
+        let code = archive_errno(a)
+        guard code > 0 else { return message }
+        let reason = errnoText(code)
+        return message.contains(reason) ? message : "\(message): \(reason)"
     }
 }

@@ -35,7 +35,10 @@ public final class Ledger: @unchecked Sendable {
     deinit {
         if isTemporary {
             try? database.close()
-            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+            for file in TemporaryFiles.ledgerFiles(path) {
+                unlink(file)
+                TemporaryFiles.unregister(file)
+            }
         }
     }
 
@@ -52,10 +55,14 @@ public final class Ledger: @unchecked Sendable {
 
     /// A ledger in a temporary file, removed when the ledger is released.
     public static func temporary() throws(InputError) -> Ledger {
-        let path = NSTemporaryDirectory() + "evpack-ledger-\(getpid())-\(UUID().uuidString).sqlite"
+        let path = TemporaryFiles.ledgerPath()
         do {
             return try Ledger(path: path, temporary: true)
         } catch {
+            for file in TemporaryFiles.ledgerFiles(path) {
+                unlink(file)
+                TemporaryFiles.unregister(file)
+            }
             throw .cannotRead(path: path, reason: "cannot create a temporary ledger: \(error)")
         }
     }
@@ -205,7 +212,8 @@ extension Ledger {
         } catch let error as InputError {
             throw .input(error)
         } catch {
-            throw .ledger("\(error)")
+            // Which ledger (a full disk is the disk of this file, perhaps TMPDIR's).
+            throw .ledger("\(path): \(error)")
         }
         for file in report.files {
             report.rejected += file.rejected

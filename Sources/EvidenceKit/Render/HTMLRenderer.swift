@@ -193,9 +193,18 @@ public struct HTMLRenderer: Sendable {
         return "\(name) (\(id))"
     }
 
-    func decision(_ code: String?) -> Any {
+    func decision(_ code: String?, of family: FamilyResult? = nil) -> Any {
         guard let code else { return false }
-        return ["code": code, "explanation": labels.text("decision.\(code)") ?? false] as [String: Any]
+        return ["code": code, "explanation": explanation(code, of: family) ?? false] as [String: Any]
+    }
+
+    /// The label of a decision code; operations blocked for want of any record says so, not
+    /// that the records show something that blocks.
+    func explanation(_ code: String, of family: FamilyResult?) -> String? {
+        if code == "BLOCKED_BY_OPERATIONS", family?.checks.contains(where: { $0.id == "records_present" && !$0.isReady }) == true {
+            return labels.text("decision.BLOCKED_BY_OPERATIONS_NO_RECORDS")
+        }
+        return labels.text("decision.\(code)")
     }
 
     private func familyRow(_ family: FamilyResult) -> [String: Any] {
@@ -206,7 +215,7 @@ public struct HTMLRenderer: Sendable {
         state["text"] = labels.format(family.isComplete ? "family.complete" : "family.incomplete")
         return [
             "id": family.id.rawValue, "href": Self.fileName(family.id), "title": familyTitle(family.id),
-            "count": family.count, "state": state, "decision": decision(family.decision),
+            "count": family.count, "state": state, "decision": decision(family.decision, of: family),
             "bar": ["count": family.count, "percent": String(percent), "complete": family.isComplete] as [String: Any],
         ]
     }
@@ -222,7 +231,7 @@ public struct HTMLRenderer: Sendable {
         ]
         if let code = production.blocking, let family = production.blockingFamily {
             model["blocking"] = [
-                "code": code, "explanation": labels.text("decision.\(code)") ?? false,
+                "code": code, "explanation": explanation(code, of: evaluation.family(family)) ?? false,
                 "familyTitle": familyTitle(family), "href": Self.fileName(family),
             ] as [String: Any]
         }
@@ -233,7 +242,7 @@ public struct HTMLRenderer: Sendable {
         guard let chain = BlockingChain(evaluation) else { return nil }
         let steps: [[String: Any]] = chain.families.compactMap { id in
             guard let family = evaluation.family(id) else { return nil }
-            return ["title": familyTitle(id), "href": Self.fileName(id), "count": family.count, "decision": decision(family.decision)]
+            return ["title": familyTitle(id), "href": Self.fileName(id), "count": family.count, "decision": decision(family.decision, of: family)]
         }
         let actions: [[String: Any]] = chain.openChecks(in: evaluation).map { item in
             [

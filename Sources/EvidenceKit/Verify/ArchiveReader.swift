@@ -31,26 +31,26 @@ package enum ArchiveReader {
         guard let a = archive_read_new() else { throw PackError(path, "libarchive: out of memory") }
         defer { archive_read_free(a) }
 
-        var reader = StreamState(archive: a, pack: path, keep: keep, limits: limits, progress: progress)
+        let input = ArchiveInput(fd: fd)
+        var reader = StreamState(archive: a, input: input, pack: path, keep: keep, limits: limits, progress: progress)
         progress?.start(total: Int64(info.st_size))
-        guard openStream(a, fd: fd) else {
+        guard input.open(a) else {
             reader.stop(path, "not a readable tar archive: \(reader.errorText)")
             return reader.contents
         }
         reader.run()
         progress?.finish()
-        return reader.contents
+        return withExtendedLifetime(input) { reader.contents }
     }
 
     /// Opens the pack archive `fd` for reading with `archive` (from `archive_read_new`), as every
     /// reader of a pack does: tar, compressed with what a pack is written with (gzip, zstd) or not
     /// at all, and nothing else — no other format, and no filter that runs an external program.
-    /// False when libarchive cannot read it (`archive_error_string` says why).
-    package static func openStream(_ archive: OpaquePointer, fd: Int32) -> Bool {
-        archive_read_support_filter_gzip(archive)
-        archive_read_support_filter_zstd(archive)
-        archive_read_support_format_tar(archive)
-        return archive_read_open_fd(archive, fd, 1 << 20) == ARCHIVE_OK
+    /// The stream is decompressed by the `ArchiveInput` returned, which must outlive `archive`;
+    /// nil when libarchive cannot read it (`archive_error_string` says why).
+    package static func openStream(_ archive: OpaquePointer, fd: Int32) -> ArchiveInput? {
+        let input = ArchiveInput(fd: fd)
+        return input.open(archive) ? input : nil
     }
 
     /// The parts of an entry's name: split at `/`, empty and `.` parts dropped (`./top//a` is
@@ -62,6 +62,7 @@ package enum ArchiveReader {
     /// The state of one pass over an archive.
     private struct StreamState {
         let archive: OpaquePointer
+        let input: ArchiveInput
         let pack: String
         let keep: KeepPolicy
         let limits: VerifyLimits
@@ -72,16 +73,18 @@ package enum ArchiveReader {
         var total: Int64 = 0
         var keptBytes: Int64 = 0
 
-        init(archive: OpaquePointer, pack: String, keep: KeepPolicy, limits: VerifyLimits, progress: ProgressSink?) {
+        init(archive: OpaquePointer, input: ArchiveInput, pack: String, keep: KeepPolicy, limits: VerifyLimits, progress: ProgressSink?) {
             self.archive = archive
+            self.input = input
             self.pack = pack
             self.keep = keep
             self.limits = limits
             self.progress = progress
         }
 
+        /// Why reading failed: the compressed stream's damage, else libarchive's message.
         var errorText: String {
-            archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
+            input.damage ?? archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
         }
 
         mutating func fail(_ file: String, _ reason: String) {
@@ -97,9 +100,16 @@ package enum ArchiveReader {
             while true {
                 var entry: OpaquePointer?
                 let status = archive_read_next_header(archive, &entry)
-                if status == ARCHIVE_EOF { break }
                 if contents.entryCount == 0, contents.compression == nil {
-                    contents.compression = String(cString: archive_filter_name(archive, 0))
+                    contents.compression = input.kind.rawValue
+                }
+                if status == ARCHIVE_EOF {
+                    // The end-of-archive blocks: nothing but padding after them, and the
+                    // compressed stream intact to its end (its CRC, nothing appended, not cut).
+                    if let problem = input.checkEnd(consumed: archive_filter_bytes(archive, 0)) {
+                        fail(pack, problem)
+                    }
+                    break
                 }
                 guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
                     stop(pack, contents.entryCount == 0 ? "not a readable tar archive: \(errorText)" : "archive is corrupt or truncated: \(errorText)")
@@ -210,17 +220,17 @@ package enum ArchiveReader {
                     read += Int64(length)
                 }
                 guard checkRatio(name) else { return nil }
-                progress?.set(archive_filter_bytes(archive, -1))
+                progress?.set(input.compressedBytes)
             }
             return FileDigest(path: name, size: read, sha256: Checksum.hex(hasher.finalize()), bytes: kept)
         }
 
         /// False (and a failure) when the stream expands beyond the decompression ratio limit.
         mutating func checkRatio(_ name: String) -> Bool {
-            guard archive_filter_count(archive) > 1 else { return true }
-            let expanded = archive_filter_bytes(archive, 0)
+            guard input.kind != .none else { return true }
+            let expanded = input.expandedBytes
             guard expanded > limits.ratioCheckAfter else { return true }
-            let compressed = max(1, archive_filter_bytes(archive, -1))
+            let compressed = max(1, input.compressedBytes)
             let ratio = Double(expanded) / Double(compressed)
             if ratio > limits.maxCompressionRatio {
                 stop(name, "decompression bomb: \(expanded) bytes came out of \(compressed) compressed bytes, a ratio over the limit of \(Int(limits.maxCompressionRatio)):1")

@@ -23,6 +23,8 @@ public struct EngineReplayer: PackReplayer {
     }
 
     public func replay(_ input: ReplayInput) -> ReplayOutcome {
+        // On every way out, the temporary ledger goes, used or not.
+        defer { (input.streams[Self.recordsPath] as? StreamedRecords)?.discard() }
         let evidencePath = ReplayInput.evidencePath
         let inputs = ReplayInput.inputsFolder
         var failures: [(file: String, reason: String)] = []
@@ -83,7 +85,8 @@ public struct EngineReplayer: PackReplayer {
         let summary = failures.isEmpty
             ? "replay: \(evaluation.families.count) families re-evaluated from data/inputs, identical to evidence.xml (\(evaluation.production.summary))"
             : "replay: \(failures.count) differences from evidence.xml"
-        return .checked(summary: summary, failures: failures)
+        let decision = PackDecision.bagInfoValue(isGo: evaluation.production.isGo, blocking: evaluation.production.blocking)
+        return .checked(summary: summary, failures: failures, decision: decision)
     }
 }
 
@@ -131,6 +134,17 @@ final class StreamedRecords: ReplayStream, @unchecked Sendable {
         guard !closed else { return }
         closed = true
         close(writeEnd)
+    }
+
+    /// Waits for the ingest to end and removes the ledger's files: nothing of it outlives the replay.
+    func discard() {
+        finish()
+        done.wait()
+        done.signal()
+        for file in TemporaryFiles.ledgerFiles(ledger.path) {
+            unlink(file)
+            TemporaryFiles.unregister(file)
+        }
     }
 
     /// Waits for the ingest; the ledger and what it did.

@@ -60,6 +60,8 @@ struct KeepPolicy: Sendable {
     /// kept (the preview server's cache); -1 keeps none. Tag files are kept beyond that budget.
     var anyFileUpTo: Int64 = -1
     var anyFileBudget: Int64 = 0
+    /// Keeps `data/evidence.xml` without replay too: verify reads the decision from it.
+    var keepsEvidence = false
 
     /// The largest tag file read into memory: manifests of real packs are a few kilobytes.
     static let maxTagFile: Int64 = 64 << 20
@@ -69,6 +71,7 @@ struct KeepPolicy: Sendable {
         guard streams[path] == nil, kept + size <= budget else { return false }
         if BagIt.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
         if size <= anyFileUpTo, kept + size <= anyFileBudget { return true }
-        return replay && (path == ReplayInput.evidencePath || path.hasPrefix(ReplayInput.inputsFolder + "/"))
+        if path == ReplayInput.evidencePath { return replay || keepsEvidence }
+        return replay && path.hasPrefix(ReplayInput.inputsFolder + "/")
     }
 }

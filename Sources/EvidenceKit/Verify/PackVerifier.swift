@@ -38,7 +38,8 @@ public enum PackVerifier {
         let streams = options.replay ? options.replayer.streams() : [:]
         // Finished on every way out, so nothing waits on a stream that will not be written.
         defer { for stream in streams.values { stream.finish() } }
-        let keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes, streams: streams)
+        var keep = KeepPolicy(replay: options.replay, budget: options.limits.maxInMemoryBytes, streams: streams)
+        keep.keepsEvidence = true
         let contents: PackContents
         let kind: String
         switch info.st_mode & S_IFMT {
@@ -62,14 +63,40 @@ public enum PackVerifier {
         let safety = StepReport(step: .safety, status: .passed, summary: safetySummary, failures: contents.safety)
         let bag = BagValidator.validate(contents)
         let signature = SignatureValidator.validate(contents, key: options.key)
-        let replay = replayStep(contents, info: bag.info, options: options, streams: streams)
+        let (replay, replayed) = replayStep(contents, info: bag.info, options: options, streams: streams)
+        var steps = [safety, bag.report, signature, replay]
+        let decision = decide(contents, info: bag.info, replayed: replayed, steps: &steps)
         return VerifyReport(
-            pack: pack, kind: kind, compression: contents.compression, steps: [safety, bag.report, signature, replay], bagInfo: bag.info)
+            pack: pack, kind: kind, compression: contents.compression, steps: steps, bagInfo: bag.info, decision: decision)
     }
 
-    static func replayStep(_ contents: PackContents, info: [BagInfo.Field], options: VerifyOptions, streams: [String: any ReplayStream]) -> StepReport {
+    /// The production decision the checks give — replayed, else `data/evidence.xml`'s — and a
+    /// failure when `bag-info.txt` records another (in the replay step when replayed, else in
+    /// the BagIt step: the bag's metadata disagrees with its payload).
+    static func decide(_ contents: PackContents, info: [BagInfo.Field], replayed: String?, steps: inout [StepReport]) -> PackDecision? {
+        var decision = replayed.map { PackDecision(value: $0, source: .replay) }
+        if decision == nil, let xml = contents.bytes(ReplayInput.evidencePath), let record = try? EvidenceXML.read(xml) {
+            let value = PackDecision.bagInfoValue(isGo: record.production.decision == "GO", blocking: record.production.blocking)
+            decision = PackDecision(value: value, source: .evidenceXML)
+        }
+        guard let decision else { return nil }
+        let step = decision.source == .replay ? 3 : 1
+        let from = decision.source == .replay ? "replay gives" : "\(ReplayInput.evidencePath) records"
+        let recorded = info.first { $0.label == "Production-Decision" }?.value
+        if let recorded, recorded != decision.value {
+            steps[step].add(VerifyFailure(steps[step].step, BagIt.infoFile, "Production-Decision is '\(recorded)', but \(from) '\(decision.value)'"))
+        } else if recorded == nil, !info.isEmpty {
+            steps[step].add(VerifyFailure(steps[step].step, BagIt.infoFile, "no Production-Decision, but \(from) '\(decision.value)'"))
+        }
+        return decision
+    }
+
+    /// The replay step, and the decision the replayed checks give.
+    static func replayStep(
+        _ contents: PackContents, info: [BagInfo.Field], options: VerifyOptions, streams: [String: any ReplayStream]
+    ) -> (StepReport, decision: String?) {
         guard options.replay else {
-            return StepReport(step: .replay, status: .skipped, summary: "skipped on request (--no-replay): the results were not recomputed")
+            return (StepReport(step: .replay, status: .skipped, summary: "skipped on request (--no-replay): the results were not recomputed"), nil)
         }
         var inputs: [String: [UInt8]] = [:]
         var failures: [VerifyFailure] = []
@@ -83,10 +110,10 @@ public enum PackVerifier {
         let input = ReplayInput(evidenceXML: contents.bytes(ReplayInput.evidencePath), inputs: inputs, bagInfo: info, streams: streams)
         switch options.replayer.replay(input) {
         case .unavailable(let reason):
-            return StepReport(step: .replay, status: .notChecked, summary: reason, failures: failures)
-        case .checked(let summary, let found):
+            return (StepReport(step: .replay, status: .notChecked, summary: reason, failures: failures), nil)
+        case .checked(let summary, let found, let decision):
             failures += found.map { VerifyFailure(.replay, $0.file, $0.reason) }
-            return StepReport(step: .replay, status: .passed, summary: summary, failures: failures)
+            return (StepReport(step: .replay, status: .passed, summary: summary, failures: failures), decision)
         }
     }
 }

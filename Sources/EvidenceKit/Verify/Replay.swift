@@ -35,7 +35,9 @@ public protocol ReplayStream: AnyObject, Sendable {
 /// What a replay found.
 public enum ReplayOutcome: Sendable {
     /// The checks ran again; every difference is a failure (file `data/evidence.xml`, say).
-    case checked(summary: String, failures: [(file: String, reason: String)])
+    /// `decision` is the production decision the replayed checks give, as `bag-info.txt`
+    /// writes it (`GO`, `NO-GO BLOCKED_…`), when they got that far.
+    case checked(summary: String, failures: [(file: String, reason: String)], decision: String? = nil)
     /// This build cannot replay; the reason is shown, and it is not a failure.
     case unavailable(String)
 }

@@ -59,6 +59,39 @@ public struct StepReport: Sendable {
         self.summary = summary
         self.failures = failures
     }
+
+    /// Adds a failure: the step fails.
+    mutating func add(_ failure: VerifyFailure) {
+        failures.append(failure)
+        status = .failed
+    }
+}
+
+/// The production decision of a pack as its checks give it: replayed, or read from
+/// `data/evidence.xml` when replay did not run.
+public struct PackDecision: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        /// The checks ran again from `data/inputs`.
+        case replay
+        /// Read from `data/evidence.xml` (`--no-replay`, or no replay in this build).
+        case evidenceXML = "evidence.xml"
+    }
+
+    /// `GO` or `NO-GO <blocking decision>`, as `bag-info.txt` writes it.
+    public var value: String
+    public var source: Source
+
+    public init(value: String, source: Source) {
+        self.value = value
+        self.source = source
+    }
+
+    public var isGo: Bool { value == "GO" }
+
+    /// The `Production-Decision` value of `bag-info.txt`: `GO`, or `NO-GO` and the blocking decision.
+    public static func bagInfoValue(isGo: Bool, blocking: String?) -> String {
+        isGo ? "GO" : "NO-GO \(blocking ?? "")"
+    }
 }
 
 /// Everything `evpack verify` found about one pack.
@@ -73,15 +106,36 @@ public struct VerifyReport: Sendable {
     public var steps: [StepReport]
     /// The `bag-info.txt` lines, as read.
     public var bagInfo: [BagInfo.Field]
+    /// The production decision the checks give (replayed, or evidence.xml's without replay);
+    /// nil when neither could be read. Verified only when the pack is (`decisionVerified`).
+    public var decision: PackDecision? = nil
 
     /// Every failure of every step, in step order.
     public var failures: [VerifyFailure] { steps.flatMap(\.failures) }
     /// True when every step holds (skipped and not-checked steps do not fail a pack).
     public var verified: Bool { failures.isEmpty }
+    /// The decision `bag-info.txt` records.
+    public var recordedDecision: String? { bagInfo.first { $0.label == "Production-Decision" }?.value }
+    /// True when the pack verifies and its checks gave a decision: only then is it shown as verified.
+    public var decisionVerified: Bool { verified && decision != nil }
 
-    /// The report for people: one line per step, every failure under its step, a verdict.
+    /// The line about the decision: verified (and where it came from), or "recorded, not verified".
+    public var decisionLine: String {
+        let identifier = bagInfo.first { $0.label == "External-Identifier" }?.value
+        let payload = "payload \(identifier.map { Checksum.short($0) } ?? "unknown")"
+        if decisionVerified, let decision {
+            let source = decision.source == .replay ? "replayed" : "from evidence.xml, not replayed"
+            return "decision \(decision.value) (\(source))  \(payload)"
+        }
+        return "decision recorded, not verified: \(recordedDecision ?? decision?.value ?? "none")  \(payload)"
+    }
+
+    /// The report for people: one line per step, every failure under its step, the decision, a
+    /// verdict. Everything that comes from the pack is escaped (`TerminalText`): one line per
+    /// line written here, and no control character from the pack.
     public var text: String {
-        var out = "pack \(pack) (\(kind)\(compression.map { ", \($0)" } ?? ""))\n"
+        let safe: (String) -> String = { TerminalText.escaped($0) }
+        var out = "pack \(safe(pack)) (\(kind)\(compression.map { ", \(safe($0))" } ?? ""))\n"
         for step in steps {
             let status: String
             switch step.status {
@@ -91,15 +145,13 @@ public struct VerifyReport: Sendable {
             case .notChecked: status = "not checked"
             }
             let label = step.step == .safety && kind == "folder" ? "folder safety" : step.step.label
-            out += pad(label, 16) + pad(status, 13) + step.summary + "\n"
+            out += pad(label, 16) + pad(status, 13) + safe(step.summary) + "\n"
             for failure in step.failures {
-                out += "  " + failure.description + "\n"
+                out += "  " + safe(failure.description) + "\n"
             }
         }
-        let decision = bagInfo.first { $0.label == "Production-Decision" }?.value
-        let identifier = bagInfo.first { $0.label == "External-Identifier" }?.value
-        if decision != nil || identifier != nil {
-            out += "decision \(decision ?? "unknown")  payload \(identifier.map { Checksum.short($0) } ?? "unknown")\n"
+        if decision != nil || !bagInfo.isEmpty {
+            out += safe(decisionLine) + "\n"
         }
         let count = failures.count
         out += verified ? "VERIFIED: every check holds\n" : "NOT VERIFIED: \(count) problem\(count == 1 ? "" : "s")\n"
@@ -131,7 +183,27 @@ public struct VerifyReport: Sendable {
                 ]))
             }),
             "failures": .array(failures.map { failureJSON($0, withStep: true) }),
+            "decision": decisionJSON,
             "bag_info": .object(info),
+        ]))
+    }
+
+    /// `{"value", "verified", "source"}`: the decision the checks give when the pack verifies,
+    /// else the one it records (`source` says which: `replay`, `evidence.xml`, `bag-info.txt`).
+    private var decisionJSON: JSONValue {
+        var value: String?
+        var source: String?
+        if decisionVerified, let decision {
+            (value, source) = (decision.value, decision.source.rawValue)
+        } else if let recordedDecision {
+            (value, source) = (recordedDecision, BagIt.infoFile)
+        } else if let decision {
+            (value, source) = (decision.value, decision.source.rawValue)
+        }
+        return .object(JSONObject([
+            "value": value.map { .string($0) } ?? .null,
+            "verified": .bool(decisionVerified),
+            "source": source.map { .string($0) } ?? .null,
         ]))
     }
 
