@@ -23,7 +23,7 @@ public final class Ledger: @unchecked Sendable {
 
     static let schemaVersion = 1
     /// How long a process waits for another one's lock on a ledger by default, in seconds.
-    public static let defaultBusyTimeout: Double = 300
+    public static let defaultBusyTimeout: Double = 600
 
     /// The largest write-ahead log kept on disk between ingests (it is truncated to this).
     static let journalSizeLimit = 64 << 20
