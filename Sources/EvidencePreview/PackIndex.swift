@@ -341,6 +341,25 @@ public final class PackIndex: Sendable {
         kept[path] ?? table.entry(path)
     }
 
+    /// The files and folders under `folder` (links not followed), counted up to `limit`.
+    static func countEntries(_ folder: String, upTo limit: Int) -> Int {
+        var count = 0
+        var pending = [folder]
+        while let next = pending.popLast(), count < limit {
+            guard let dir = opendir(next) else { continue }
+            defer { closedir(dir) }
+            while count < limit, let item = readdir(dir) {
+                let name = withUnsafePointer(to: &item.pointee.d_name) { pointer in
+                    pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name == "." || name == ".." { continue }
+                count += 1
+                if item.pointee.d_type == UInt8(DT_DIR) { pending.append(next + "/" + name) }
+            }
+        }
+        return count
+    }
+
     /// Why a file whose content differs from `manifest` is not served.
     static func mismatch(_ manifest: String) -> String {
         "its content does not match \(manifest): it changed after the pack was sealed"
@@ -350,6 +369,13 @@ public final class PackIndex: Sendable {
     /// up to `policy.maxFileSize` in memory within `budget` bytes (each counted with
     /// `keptFileOverhead`). An unsafe pack keeps no files.
     static func read(key: String, path: String, fingerprint: Fingerprint, policy: CachePolicy, budget: Int, limits: VerifyLimits) -> PackIndex {
+        if fingerprint.isFolder, limits.maxEntries < VerifyLimits().maxEntries, countEntries(path, upTo: limits.maxEntries + 1) > limits.maxEntries {
+            // A folder is read whole, so the limit archives stop at is checked before.
+            return PackIndex(
+                key: key, path: path, fingerprint: fingerprint, kind: .folder, name: key, summary: PackSummary(),
+                problems: ["\(key): more than \(limits.maxEntries) entries; the preview reads at most \(limits.maxEntries) entries of a pack (a pack evpack builds holds a few dozen)"],
+                bagProblems: [])
+        }
         let scan: PackScan
         do {
             scan = try PackScanner.scan(

@@ -55,6 +55,24 @@ struct PreviewMemoryTests {
         #expect(page.contains("… and \(index.problemCount - 20) more"), "the count of the problems not kept")
     }
 
+    @Test func aPackWithMoreEntriesThanThePreviewReadsIsListedAndNotServed() async throws {
+        let fixture = try PreviewFixture()
+        defer { fixture.remove() }
+        var extra: [String: [UInt8]] = [:]
+        for index in 0..<60 { extra["data/many/\(index).txt"] = Array("\(index)\n".utf8) }
+        let pack = try fixture.pack(session: "many", files: PreviewFixture.files(title: "many", extra: extra))
+        try fixture.pack(session: "few")
+        let library = PackLibrary(folder: fixture.folder.path, limits: VerifyLimits(maxEntries: 50))
+        for key in [pack.folder.lastPathComponent, pack.archive.lastPathComponent] {
+            let index = try #require(await library.pack(key))
+            #expect(!index.isServed, "\(key)")
+            #expect(index.problems.contains { $0.contains("the preview reads at most 50 entries") }, "\(key): \(index.problems)")
+            #expect(index.table.count == 0 && index.kept.isEmpty)
+        }
+        #expect(await library.list().filter(\.isServed).count == 2, "the small pack's folder and archive")
+        #expect(PackLibrary.limits.maxEntries == 10_000)
+    }
+
     @Test func aPathTableFindsEveryPathAndNoOther() {
         let paths = PathTable.sorted(["data/index.html", "data/b", "bagit.txt", "data/é.txt", "data", "data/a/b/c"])
         let table = PathTable(sortedUnique: paths)
