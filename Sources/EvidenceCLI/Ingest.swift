@@ -19,6 +19,17 @@ struct RecordFileOptions: ParsableArguments {
 }
 
 extension RecordKind: ExpressibleByArgument {}
+
+/// The bound of `--busy-timeout`.
+enum BusyTimeout {
+    static let range: ClosedRange<Double> = 0...86_400
+
+    static func validate(_ seconds: Double) throws {
+        guard range.contains(seconds) else {
+            throw ValidationError("--busy-timeout must be a number of seconds from 0 to \(Int(range.upperBound))")
+        }
+    }
+}
 extension RecordFormat: ExpressibleByArgument {}
 
 /// `evpack ingest`: append records to a persistent ledger.
@@ -32,6 +43,10 @@ struct Ingest: AsyncParsableCommand {
             idempotent: a file ingested again adds nothing, a repeated id with identical content \
             is skipped and with other content rejected. `evpack check --ledger DB` and `evpack \
             build --ledger DB` read the ledger.
+
+            Several ingests may run at once on one ledger: each waits for its turn (up to \
+            --busy-timeout), so every record is stored once and the first occurrence is the one \
+            committed first; readers keep reading meanwhile and see each ingest whole or not at all.
             """
     )
 
@@ -43,12 +58,19 @@ struct Ingest: AsyncParsableCommand {
 
     @OptionGroup var recordOptions: RecordFileOptions
 
+    @Option(name: .customLong("busy-timeout"), help: ArgumentHelp(
+        "Seconds to wait for the ledger while another process writes to it (default \(Int(Ledger.defaultBusyTimeout))).",
+        discussion: "Ingests into one ledger take turns, one transaction each; after this long the ingest stops with an error saying the ledger was busy, and adds nothing.",
+        valueName: "seconds"))
+    var busyTimeout: Double = Ledger.defaultBusyTimeout
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("name at least one records file") }
+        try BusyTimeout.validate(busyTimeout)
     }
 
     func run() async throws {
-        let action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict)
+        let action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict, busyTimeout: busyTimeout)
         let bar = TerminalProgress.ifTerminal(label: "ingest")
         let report = try action.perform { done, total in bar?.update(done: done, total: total) }
         bar?.clear()

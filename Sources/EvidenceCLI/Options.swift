@@ -29,6 +29,10 @@ struct EvaluationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read records from a persistent ledger made by `evpack ingest` (instead of --records).", valueName: "db"))
     var ledger: String?
 
+    @Option(name: .customLong("busy-timeout"), help: ArgumentHelp(
+        "Seconds to wait for --ledger while another process holds its lock (default \(Int(Ledger.defaultBusyTimeout))).", valueName: "seconds"))
+    var busyTimeout: Double = Ledger.defaultBusyTimeout
+
     @Option(help: ArgumentHelp("The operations window ending at as-of: 1h, 24h or 7d.", valueName: "window"))
     var window: RunOptions.Window = .day
 
@@ -51,6 +55,7 @@ struct EvaluationOptions: ParsableArguments {
         if !range.contains(stuckQueuedMinutes) || !range.contains(stuckRunningMinutes) {
             throw ValidationError("--stuck-queued-minutes and --stuck-running-minutes must be from \(range.lowerBound) to \(range.upperBound)")
         }
+        try BusyTimeout.validate(busyTimeout)
         if !records.isEmpty, ledger != nil {
             throw ValidationError("use --records (a temporary ledger) or --ledger DB, not both; `evpack ingest FILE --ledger DB` adds records to a ledger")
         }
@@ -60,10 +65,12 @@ struct EvaluationOptions: ParsableArguments {
 
     /// The evaluation inputs these options describe.
     var inputs: EvaluationInputs {
-        EvaluationInputs(
+        var inputs = EvaluationInputs(
             asOf: asOfInstant, window: window, stuckQueuedMinutes: stuckQueuedMinutes, stuckRunningMinutes: stuckRunningMinutes,
             policyPath: policy, records: recordFiles.sources(records), ledgerPath: ledger, strict: recordFiles.strict
         )
+        inputs.busyTimeout = busyTimeout
+        return inputs
     }
 
     /// Throws `NoGo` when `--require-go` is set and the decision is NO-GO.

@@ -17,6 +17,11 @@ struct Serve: AsyncParsableCommand {
             pack's SHA-256 manifest and byte ranges. Ctrl-C stops it (exit 0) once the \
             responses under way are sent.
 
+            Memory stays under --cache-mb + 128 MiB whatever DIR holds: packs are read one at a \
+            time, a pack of more than \(PackLibrary.maxEntries) entries is listed and not served, \
+            and the file lists of packs beyond 32 MiB are dropped (least recently used first) \
+            and read again when needed.
+
             Exit codes: 0 stopped by Ctrl-C or SIGTERM; 2 usage error (DIR is not a folder, the \
             port is in use).
             """

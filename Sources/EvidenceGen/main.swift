@@ -10,14 +10,17 @@ struct Options {
     var out = "-"
     var asOf: Int64 = 1_795_165_200  // 2026-11-20T09:00:00Z
     var workspaces = 200
+    /// Put before every id, so that files made with different prefixes share no id.
+    var idPrefix = ""
 }
 
 @MainActor func usage() -> Never {
     FileHandle.standardError.write(Data("""
-        usage: evpack-gen [--records N] [--bad-percent P] [--seed S] [--format jsonl|csv] [--workspaces N] [--out FILE]
+        usage: evpack-gen [--records N] [--bad-percent P] [--seed S] [--format jsonl|csv] [--workspaces N] [--id-prefix P] [--out FILE]
         Writes N synthetic records of all six kinds (audit, run, usage, control, deploy, approval),
         about P% of them bad lines (invalid JSON, missing fields, wrong enums and times, e-mails in
-        usage metadata, conflicting duplicates), for as-of 2026-11-20T09:00:00Z.
+        usage metadata, conflicting duplicates), for as-of 2026-11-20T09:00:00Z. --id-prefix P
+        starts every id with P, so files made with different prefixes share no id.
 
         """.utf8))
     exit(2)
@@ -34,6 +37,7 @@ while let argument = arguments.popFirst() {
     case "--seed": options.seed = number(UInt64.self)
     case "--format": options.format = value(); if !["jsonl", "csv"].contains(options.format) { usage() }
     case "--workspaces": options.workspaces = number(Int.self)
+    case "--id-prefix": options.idPrefix = value()
     case "--out": options.out = value()
     case "-h", "--help": usage()
     default: usage()
@@ -91,7 +95,7 @@ var lastDeploy = 0
 @MainActor func next(_ prefix: String) -> String {
     let n = (ids[prefix] ?? 0) + 1
     ids[prefix] = n
-    return "\(prefix)-\(n)"
+    return "\(options.idPrefix)\(prefix)-\(n)"
 }
 
 @MainActor func workspace() -> String { "ws-\(random.below(options.workspaces) + 1)" }
@@ -174,7 +178,7 @@ var lastDeploy = 0
                            ("started_at", q(iso(started))), ("finished_at", q(iso(started + 240))),
                            ("external_run_url", q("https://ci.example/runs/\(random.below(99999))" + (random.chance(20) ? "?token=abc" : "")))])
     default:
-        let job = lastDeploy > 0 ? "dep-\(max(1, lastDeploy - random.below(3)))" : "dep-1"
+        let job = options.idPrefix + (lastDeploy > 0 ? "dep-\(max(1, lastDeploy - random.below(3)))" : "dep-1")
         return ("approval", [("id", q(next("apr"))), ("job_id", q(job)), ("user_id", q(user())),
                              ("decision", q(random.chance(5) ? "rejected" : "approved")), ("decided_at", q(iso(recent()))),
                              ("note", q("looks good"))])
@@ -196,7 +200,7 @@ var lastDeploy = 0
     case 6:
         // A duplicate id with different content: a rejected conflict.
         let prefix = ["audit": "aud", "run": "run", "usage": "use", "control": "ctl", "deploy": "dep", "approval": "apr"][kind]!
-        if let n = ids[prefix], n > 1, let i = fields.firstIndex(where: { $0.0 == "id" }) { fields[i].1 = q("\(prefix)-\(n - 1)") }
+        if let n = ids[prefix], n > 1, let i = fields.firstIndex(where: { $0.0 == "id" }) { fields[i].1 = q("\(options.idPrefix)\(prefix)-\(n - 1)") }
         else { fields.removeAll { $0.0 == "id" } }
     case 7: return (kind, fields, "[1,2,3]")
     default: return (kind, fields, "{\"kind\":\"\(kind)\",\"id\":\"bad\u{1}-\(random.below(100))\"}")

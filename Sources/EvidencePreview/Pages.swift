@@ -45,10 +45,10 @@ enum ListingPage {
         }
         var checks: String
         if !pack.isServed {
-            checks = "<span class=\"status no-go\"><span class=\"sym\" aria-hidden=\"true\">✖</span>unsafe: not served</span>" + details(pack.problems)
+            checks = "<span class=\"status no-go\"><span class=\"sym\" aria-hidden=\"true\">✖</span>unsafe: not served</span>" + details(pack.problems, total: pack.problemCount)
         } else if !pack.bagProblems.isEmpty {
-            let count = pack.bagProblems.count
-            checks = "<span class=\"status warning\"><span class=\"sym\" aria-hidden=\"true\">!</span>bag: \(count) problem\(count == 1 ? "" : "s")</span>" + details(pack.bagProblems)
+            let count = pack.bagProblemCount
+            checks = "<span class=\"status warning\"><span class=\"sym\" aria-hidden=\"true\">!</span>bag: \(count) problem\(count == 1 ? "" : "s")</span>" + details(pack.bagProblems, total: pack.bagProblemCount)
         } else {
             checks = "<span class=\"status ok\"><span class=\"sym\" aria-hidden=\"true\">✔</span>safe, bag intact</span>"
         }
@@ -58,9 +58,11 @@ enum ListingPage {
             """
     }
 
-    private static func details(_ lines: [String]) -> String {
+    /// The first of `total` problems (an index keeps `PackIndex.shownProblems`).
+    private static func details(_ lines: [String], total: Int) -> String {
         let shown = lines.prefix(20).map { "<li>\(escape($0))</li>" }.joined()
-        let more = lines.count > 20 ? "<li>… and \(lines.count - 20) more (<code>evpack verify</code> names them all)</li>" : ""
+        let hidden = total - min(20, lines.count)
+        let more = hidden > 0 ? "<li>… and \(hidden) more (<code>evpack verify</code> names them all)</li>" : ""
         return "<details><summary>why</summary><ul>\(shown)\(more)</ul></details>"
     }
 

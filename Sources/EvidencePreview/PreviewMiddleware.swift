@@ -81,11 +81,11 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         guard pack.isServed else { return unsafe(pack, head: head) }
         if pack.directories.contains(path) {
             let index = path + "/index.html"
-            guard pack.entries[index] != nil else { return notFound(head) }
+            guard pack.entry(index) != nil else { return notFound(head) }
             let location = "/" + ([key] + index.split(separator: "/").map(String.init)).map(RequestPath.encode).joined(separator: "/")
             return Response.redirect(to: location, type: .found)
         }
-        guard let entry = pack.entries[path], !trailingSlash else { return notFound(head) }
+        guard let entry = pack.entry(path), !trailingSlash else { return notFound(head) }
         if let refusal = entry.refusal {
             return ErrorPage.response(.forbidden, "\(path) of \(pack.name) is not served: \(refusal).", head: head)
         }
@@ -159,7 +159,7 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func unsafe(_ pack: PackIndex, head: Bool) -> Response {
         let reasons = pack.problems.prefix(5).joined(separator: "; ")
-        let more = pack.problems.count > 5 ? " (and \(pack.problems.count - 5) more)" : ""
+        let more = pack.problemCount > 5 ? " (and \(pack.problemCount - 5) more)" : ""
         return ErrorPage.response(
             .forbidden, "\(pack.key) is not served: it fails the safety checks of evpack verify: \(reasons)\(more).", head: head)
     }

@@ -13,6 +13,8 @@ public struct EvaluationInputs: Sendable {
     public var ledgerPath: String?
     /// The first rejected record line is fatal.
     public var strict: Bool
+    /// How long to wait for another process's lock on the ledger, in seconds.
+    public var busyTimeout: Double = Ledger.defaultBusyTimeout
 
     public init(asOf: Instant? = nil, window: RunOptions.Window = .day, stuckQueuedMinutes: Int = RunOptions.defaultStuckQueuedMinutes,
                 stuckRunningMinutes: Int = RunOptions.defaultStuckRunningMinutes,
@@ -54,7 +56,8 @@ public enum EvaluationPipeline {
             guard InputFile.isRegularFile(path) else {
                 throw .cannotRead(path: path, reason: "no such ledger; create one with `evpack ingest FILE --ledger \(path)`")
             }
-            ledger = try Ledger.open(path: path)
+            // Read-only, one snapshot: nothing is written, and an ingest under way is not seen half done.
+            ledger = try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout)
         } else if !inputs.records.isEmpty {
             let temporary = try Ledger.temporary()
             do {
@@ -68,6 +71,8 @@ public enum EvaluationPipeline {
         if let ledger {
             do {
                 findings = try ledger.operations(snapshot: snapshot, options: options)
+            } catch where Ledger.isBusy(error) {
+                throw .records(.busy(path: ledger.path, seconds: ledger.busyTimeout, writing: false))
             } catch {
                 throw .cannotRead(path: ledger.path, reason: "ledger query failed: \(error)")
             }

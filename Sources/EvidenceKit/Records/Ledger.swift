@@ -7,29 +7,79 @@ import GRDBSQLite
 /// Records stream into it (one table per kind, one reused prepared statement per kind, one
 /// transaction per ingest) and the operations checks query it in SQL; they are never all
 /// held in memory.
+///
+/// Several processes may use one ledger file at once (SPEC §11). A persistent ledger is kept in
+/// WAL mode: a writer (`ingest`) takes the write lock when its transaction begins (`BEGIN
+/// IMMEDIATE`, never upgrading a read lock), so writers take turns and "first occurrence wins"
+/// follows commit order; readers (`check`, `build --ledger`) open the file read-only, write
+/// nothing, and read one snapshot for their whole run, never blocked by a writer. Whoever has to
+/// wait for a lock waits up to `busyTimeout` seconds; then the error says the ledger was busy.
 public final class Ledger: @unchecked Sendable {
     public let path: String
     let database: DatabaseQueue
     private let isTemporary: Bool
+    /// How long this connection waits for another process's lock, in seconds.
+    public let busyTimeout: Double
 
     static let schemaVersion = 1
+    /// How long a process waits for another one's lock on a ledger by default, in seconds.
+    public static let defaultBusyTimeout: Double = 600
 
-    private init(path: String, temporary: Bool) throws {
+    /// The largest write-ahead log kept on disk between ingests (it is truncated to this).
+    static let journalSizeLimit = 64 << 20
+
+    private init(path: String, temporary: Bool, busyTimeout: Double = Ledger.defaultBusyTimeout) throws {
         self.path = path
         self.isTemporary = temporary
+        self.busyTimeout = busyTimeout
         var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             if temporary {
                 try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE")
             } else {
-                // A rollback journal: a bulk append to a ledger journals only the pages it
-                // changes, where a write-ahead log would write every new page twice.
-                try db.execute(sql: "PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL")
+                // A write-ahead log: readers keep reading while a writer appends, and see the
+                // ledger as it was before or after each ingest's transaction.
+                try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = \(Self.journalSizeLimit)")
             }
             try db.execute(sql: "PRAGMA cache_size = -32000")
         }
         database = try DatabaseQueue(path: path, configuration: configuration)
-        try database.write { db in try Self.createSchema(db) }
+        try database.inTransaction(.immediate) { db in
+            try Self.createSchema(db)
+            return .commit
+        }
+    }
+
+    /// A read-only connection holding one read transaction (one snapshot) until it is released.
+    private init(readingPath path: String, busyTimeout: Double, immutable: Bool) throws {
+        self.path = path
+        self.isTemporary = false
+        self.busyTimeout = busyTimeout
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        // The read transaction outlives one database access (as GRDB's DatabaseSnapshot's does).
+        configuration.allowsUnsafeTransactions = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -32000; PRAGMA query_only = 1")
+        }
+        database = try DatabaseQueue(path: immutable ? Self.immutableURI(path) : path, configuration: configuration)
+        try database.inDatabase { db in
+            try db.execute(sql: "BEGIN DEFERRED")
+            // The snapshot is taken by the first read: from here on no commit is seen.
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if version > Self.schemaVersion {
+                throw InputError.cannotRead(path: path, reason: "made by a newer evpack (schema \(version))")
+            }
+            let tables = try Set(String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
+            let missing = (["ingest_file", "reject", "record_doc"] + RecordKind.allCases.map(\.rawValue)).filter { !tables.contains($0) }
+            if version < 1 || !missing.isEmpty {
+                throw InputError.cannotRead(
+                    path: path,
+                    reason: "not a ledger made by evpack ingest (\(missing.first.map { "no \($0) table" } ?? "no schema version")); make one with `evpack ingest FILE --ledger \(path)`")
+            }
+        }
     }
 
     deinit {
@@ -42,14 +92,14 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    /// Opens (creating when needed) a persistent ledger.
-    public static func open(path: String) throws(InputError) -> Ledger {
+    /// Opens (creating when needed) a persistent ledger to append to.
+    public static func open(path: String, busyTimeout: Double = defaultBusyTimeout) throws(InputError) -> Ledger {
         do {
-            return try Ledger(path: path, temporary: false)
+            return try Ledger(path: path, temporary: false, busyTimeout: busyTimeout)
         } catch let error as InputError {
             throw error
         } catch {
-            throw .cannotRead(path: path, reason: "not a usable ledger: \(error)")
+            throw opening(path, error, busyTimeout: busyTimeout, writing: true)
         }
     }
 
@@ -65,6 +115,51 @@ public final class Ledger: @unchecked Sendable {
             }
             throw .cannotRead(path: path, reason: "cannot create a temporary ledger: \(error)")
         }
+    }
+
+    /// Opens an existing persistent ledger for reading only: nothing is written to it (not even
+    /// to a ledger that could be written), and it reads as one snapshot: the records committed
+    /// when it was opened.
+    ///
+    /// A ledger in WAL mode whose folder cannot be written (so SQLite cannot make the shared
+    /// index beside it) and that no writer has open (no `-wal` file) is read as an immutable file.
+    public static func openForReading(path: String, busyTimeout: Double = defaultBusyTimeout) throws(InputError) -> Ledger {
+        do {
+            return try Ledger(readingPath: path, busyTimeout: busyTimeout, immutable: false)
+        } catch let error as InputError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
+            && access(path + "-wal", F_OK) != 0 {
+            do {
+                return try Ledger(readingPath: path, busyTimeout: busyTimeout, immutable: true)
+            } catch let error as InputError {
+                throw error
+            } catch {
+                throw opening(path, error, busyTimeout: busyTimeout, writing: false)
+            }
+        } catch {
+            throw opening(path, error, busyTimeout: busyTimeout, writing: false)
+        }
+    }
+
+    /// The error for a ledger that could not be opened: busy, or not usable.
+    private static func opening(_ path: String, _ error: any Error, busyTimeout: Double, writing: Bool) -> InputError {
+        if isBusy(error) { return .records(.busy(path: path, seconds: busyTimeout, writing: writing)) }
+        return .cannotRead(path: path, reason: "not a usable ledger: \(error)")
+    }
+
+    /// Whether `error` is SQLite's "another connection holds the lock" after the busy timeout.
+    static func isBusy(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+    }
+
+    /// `file:` URI of `path` with `immutable=1` (SQLite reads it without locks or a shared index).
+    static func immutableURI(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?mode=ro&immutable=1"
     }
 
     static func createSchema(_ db: Database) throws {
@@ -97,7 +192,9 @@ public final class Ledger: @unchecked Sendable {
             CREATE TABLE IF NOT EXISTS record_doc (
               seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, occurred_at INTEGER, doc TEXT NOT NULL)
             """)
-        try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+        if version != schemaVersion {
+            try db.execute(sql: "PRAGMA user_version = \(schemaVersion)")
+        }
     }
 
     /// Secondary indexes for the operations queries; built after a bulk load, kept after.
@@ -150,6 +247,8 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
     /// A file's structure is unusable (a CSV header).
     case badFile(file: String, line: Int, message: String)
     case ledger(String)
+    /// Another process held the ledger's lock for longer than the busy timeout.
+    case busy(path: String, seconds: Double, writing: Bool)
 
     public var description: String {
         switch self {
@@ -157,6 +256,11 @@ public enum IngestError: Error, CustomStringConvertible, Sendable {
         case .strict(let reject): return "\(reject.message) (--strict: the first rejected line is fatal; nothing was added)"
         case .badFile(let file, let line, let message): return "\(file):\(line): \(message); nothing was added"
         case .ledger(let message): return "ledger: \(message)"
+        case .busy(let path, let seconds, let writing):
+            let waited = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+            return "\(path): the ledger is busy: another process held its lock for more than \(waited) s (--busy-timeout); "
+                + (writing ? "nothing was added. " : "nothing was read. ")
+                + "Try again when it is done, or wait longer with --busy-timeout SECONDS"
         }
     }
 }
@@ -181,7 +285,9 @@ extension Ledger {
         }
         var report = IngestReport()
         do {
-            try database.inTransaction { db in
+            // IMMEDIATE: the write lock is taken here (waiting for another writer's turn), so
+            // this transaction never has to upgrade a read lock, which could fail at once.
+            try database.inTransaction(.immediate) { db in
                 var writer = try LedgerWriter(db: db)
                 var baseBytes = 0
                 while let batch = channel.receive() {
@@ -211,6 +317,8 @@ extension Ledger {
             throw error
         } catch let error as InputError {
             throw .input(error)
+        } catch where Self.isBusy(error) {
+            throw .busy(path: path, seconds: busyTimeout, writing: true)
         } catch {
             // Which ledger (a full disk is the disk of this file, perhaps TMPDIR's).
             throw .ledger("\(path): \(error)")
