@@ -9,7 +9,7 @@ debs=(libsqlite3-dev libxml2-dev libarchive-dev pkg-config)
 pips=()
 case "$mode" in
   build) ;;
-  --test) debs+=(postgresql libxml2-utils python3 python3-pip zstd curl); pips+=(rfc8785 junitparser bagit cryptography jsonschema) ;;
+  --test) debs+=(postgresql libxml2-utils python3 python3-pip zstd curl); pips+=(rfc8785 junitparser xunitparser bagit cryptography jsonschema securesystemslib in-toto-attestation) ;;
   --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit) ;;
   --screenshots) debs+=(chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 [--test|--bench|--screenshots]" >&2; exit 2 ;;
