@@ -3,7 +3,8 @@ import Testing
 import TestSupport
 
 /// Every sample pack, read by tools nobody here wrote: securesystemslib and in-toto-attestation
-/// for the signature.
+/// for the signature; xmllint with Jenkins' junit-10.xsd, junitparser and xunitparser for
+/// `data/junit.xml`.
 @Suite struct StandardToolsTests {
     /// Builds a pack of every sample snapshot (ready.json with its records) into `out`, signed
     /// with `key` when given; the pack folders.
@@ -71,5 +72,52 @@ import TestSupport
         #expect(try Run.evpack(["keygen", "--out", out.appendingPathComponent("other").path]).status == 0)
         let other = try Run.python(Self.dsseVerifier, [out.appendingPathComponent("other.pub").path, folders[0].path])
         #expect(other.status == 0 && other.stdout.hasPrefix("NOT VERIFIED"), "\(other.stdout)\(other.stderr)")
+    }
+
+    /// Jenkins' JUnit schema (a copy, with its MIT licence, in Tests/Fixtures).
+    static let junitSchema = TestPaths.root.appendingPathComponent("Tests/Fixtures/junit-10.xsd").path
+
+    /// Reads each junit.xml with junitparser and with xunitparser (which asserts the totals of
+    /// `<testsuites>` and refuses a property name that repeats); prints one line per file.
+    static let junitReaders = #"""
+        import sys
+        import junitparser, xunitparser
+        for path in sys.argv[1:]:
+            xml = junitparser.JUnitXml.fromfile(path)
+            ids = [(case.classname, case.name) for suite in xml for case in suite]
+            assert len(ids) == len(set(ids)), "(classname, name) repeats"
+            assert all(classname.startswith("evpack.") for classname, _ in ids), ids
+            failed = [(case.classname, case.name) for suite in xml for case in suite if not case.is_passed]
+            suite, result = xunitparser.parse(open(path))
+            cases = list(suite)
+            assert len(cases) == len(ids) == xml.tests, (len(cases), len(ids), xml.tests)
+            assert len(result.failures) == len(failed) == xml.failures
+            production = [case for case in cases if case.classname == "evpack.production"]
+            assert len(production) == 1 and production[0].methodname == "decision"
+            print("OK", len(cases), len(failed), "GO" if production[0].good else production[0].message)
+        """#
+
+    @Test func everySamplePacksJUnitValidatesAgainstJenkinsSchemaAndParsesInBothReaders() throws {
+        let out = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let folders = try Self.buildSamples(into: out)
+        let files = folders.map { $0.appendingPathComponent("data/junit.xml").path }
+        for file in files {
+            let lint = try Run.process("xmllint", ["--noout", "--schema", Self.junitSchema, file])
+            #expect(lint.status == 0 && lint.stderr.contains("validates"), "\(file): \(lint.stderr)")
+        }
+        let result = try Run.python(Self.junitReaders, files)
+        #expect(result.status == 0, "python3 with junitparser and xunitparser (make test installs them): \(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == files.count)
+        #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(result.stdout)")
+        // The demo is NO-GO: the production test case fails with the decision and what blocks it.
+        #expect(lines.contains { $0.hasSuffix(" NO-GO: BLOCKED_PENDING_DRY_RUN") }, "\(result.stdout)")
+
+        // The schema check can fail: `skipped` on <testsuites> (what packs wrote before) is refused.
+        let old = out.appendingPathComponent("old-junit.xml")
+        try Data("<testsuites name=\"x\" tests=\"0\" skipped=\"0\"></testsuites>\n".utf8).write(to: old)
+        let refused = try Run.process("xmllint", ["--noout", "--schema", Self.junitSchema, old.path])
+        #expect(refused.status != 0 && refused.stderr.contains("skipped"), "\(refused.stderr)")
     }
 }
