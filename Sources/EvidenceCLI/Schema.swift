@@ -30,10 +30,6 @@ struct Schema: AsyncParsableCommand {
     var kind: Kind
 
     func run() async throws {
-        let url = TemplateSet.bundledFolder.appendingPathComponent("schema").appendingPathComponent(kind.file)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw InputError.cannotRead(path: url.path, reason: "the bundled schema is missing (reinstall evpack with its resources)")
-        }
-        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data(try TemplateSet.bundledBytes("schema/" + kind.file)))
     }
 }

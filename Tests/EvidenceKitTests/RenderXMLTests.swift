@@ -123,21 +123,27 @@ import TestSupport
                 for case in suite:
                     failures = [r for r in case.result if isinstance(r, Failure)]
                     cases.append([case.classname, case.name, [[f.type, f.message, f.text] for f in failures]])
-                out.append([suite.name, suite.tests, suite.failures, cases])
-            print(json.dumps(out))
+                properties = [[p.name, p.value] for p in suite.properties()]
+                out.append([suite.name, suite.tests, suite.failures, cases, properties])
+            print(json.dumps([xml.tests, xml.failures, out]))
             """
         let result = try Run.python(program, [data.appendingPathComponent("junit.xml").path])
         #expect(result.status == 0, "\(result.stderr)")
-        let suites = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [[Any]])
-        #expect(suites.count == evaluation.families.count)
-        var names = Set<String>()
+        let top = try #require(try JSONSerialization.jsonObject(with: result.stdoutData) as? [Any])
+        let production = evaluation.production
+        #expect(top[0] as? Int == evaluation.families.reduce(1) { $0 + $1.total })
+        #expect(top[1] as? Int == evaluation.families.reduce(production.isGo ? 0 : 1) { $0 + $1.total - $1.ready })
+        let suites = try #require(top[2] as? [[Any]])
+        #expect(suites.count == evaluation.families.count + 1)
+        var names = Set<String>(), properties = Set<String>()
         for (suite, family) in zip(suites, evaluation.families) {
             #expect(suite[0] as? String == family.id.rawValue)
             #expect(suite[1] as? Int == family.total)
             #expect(suite[2] as? Int == family.total - family.ready)
             let cases = try #require(suite[3] as? [[Any]])
+            #expect(cases.count == family.checks.count)
             for (testcase, check) in zip(cases, family.checks) {
-                #expect(testcase[0] as? String == family.id.rawValue)
+                #expect(testcase[0] as? String == "evpack.\(family.id.rawValue)")
                 #expect(testcase[1] as? String == check.id)
                 #expect(names.insert("\(family.id.rawValue).\(check.id)").inserted, "test case names must be unique")
                 let failures = try #require(testcase[2] as? [[Any]])
@@ -146,9 +152,29 @@ import TestSupport
                 } else {
                     #expect(failures.count == 1)
                     #expect(failures.first?[0] as? String == check.status.rawValue)
+                    #expect(failures.first?[1] as? String == XMLText.sanitized("\(check.status.rawValue): \(check.detail)"))
                     #expect(failures.first?[2] as? String == XMLText.sanitized(check.detail))
                 }
             }
+            let pairs = try #require(suite[4] as? [[String]])
+            #expect(pairs.first == ["\(family.id.rawValue).ready", family.count])
+            for pair in pairs { #expect(properties.insert(pair[0]).inserted, "property \(pair[0]) repeats") }
         }
+        // The production suite: its one test case is the decision, failed on NO-GO.
+        let last = try #require(suites.last)
+        #expect(last[0] as? String == "production" && last[1] as? Int == 1 && last[2] as? Int == (production.isGo ? 0 : 1))
+        let decision = try #require((last[3] as? [[Any]])?.first)
+        #expect(decision[0] as? String == "evpack.production" && decision[1] as? String == "decision")
+        let failures = try #require(decision[2] as? [[Any]])
+        if production.isGo {
+            #expect(failures.isEmpty)
+        } else {
+            #expect(failures.first?[0] as? String == "NO-GO")
+            #expect(failures.first?[1] as? String == "NO-GO: \(production.blocking ?? "")")
+        }
+        let pairs = try #require(last[4] as? [[String]])
+        #expect(pairs.contains(["production.decision", production.decision]))
+        #expect(pairs.contains(["payload_checksum", evaluation.snapshot.payloadChecksum]))
+        for pair in pairs { #expect(properties.insert(pair[0]).inserted, "property \(pair[0]) repeats") }
     }
 }

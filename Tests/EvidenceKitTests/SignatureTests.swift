@@ -98,7 +98,8 @@ import TestSupport
         let read = try SigningKey.read(files.key.path)
         #expect(read.publicKey == key.publicKey)
         #expect(try VerifyingKey.read(files.pub.path) == key.publicKey)
-        #expect(key.publicKey.keyID == Checksum.sha256Hex(key.publicKey.raw))
+        #expect(key.publicKey.legacyKeyID == Checksum.sha256Hex(key.publicKey.raw))
+        #expect(key.publicKey.keyID != key.publicKey.legacyKeyID)
         // Each file is only its own kind, with a message that says so.
         #expect { try SigningKey.read(files.pub.path) } throws: { ($0 as? PackError)?.reason.contains("BEGIN PRIVATE KEY") == true }
         #expect { try VerifyingKey.read(files.key.path) } throws: { ($0 as? PackError)?.reason.contains("BEGIN PUBLIC KEY") == true }
@@ -134,6 +135,45 @@ import TestSupport
         #expect(report.verified, "\(report.text)")
         let ours = try PackVerifier.verify(pack.folder.path, options: VerifyOptions(key: PackFixture.key(4).publicKey, replay: false))
         #expect(!ours.verified && ours.failures.first?.reason.contains("signed by python") == true, "\(ours.text)")
+    }
+
+    /// The key id is securesystemslib's: a fixed vector (seed 00 01 … 1f, computed with
+    /// securesystemslib 1.6 `SSlibKey.from_crypto(pub).keyid`), and the library itself on a new key.
+    @Test func keyIDIsTheOneSecuresystemslibComputes() throws {
+        let fixed = try SigningKey(rawSeed: Array(0..<32))
+        #expect(fixed.publicKey.keyID == "63d00ee3cf4f5c61ad94efa696c68f13b608fe56ecea13fb144a6fd18e9235b9")
+        #expect(Array(CanonicalJSON.bytes(fixed.publicKey.securesystemslibKey)) == Array(
+            #"{"keytype":"ed25519","keyval":{"public":"03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"},"scheme":"ed25519"}"#.utf8))
+
+        let folder = TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let key = SigningKey.generate()
+        let files = try writeKeys(key, in: folder)
+        let program = #"""
+            import sys
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+            from securesystemslib.signer import SSlibKey
+            print(SSlibKey.from_crypto(load_pem_public_key(open(sys.argv[1], "rb").read())).keyid)
+            """#
+        let result = try Run.python(program, [files.pub.path])
+        #expect(result.status == 0, "python3 with securesystemslib must be installed (make test installs it): \(result.stderr)")
+        #expect(result.stdout == key.publicKey.keyID + "\n")
+    }
+
+    /// Packs signed before the keyid changed carry the SHA-256 of the raw key: they still verify,
+    /// because the verifier tries every signature with the key it is given, whatever its keyid.
+    @Test func packsSignedWithTheLegacyKeyIDStillVerify() throws {
+        let key = PackFixture.key(5)
+        let pack = try PackFixture.sealed(key: key)
+        defer { try? FileManager.default.removeItem(at: pack.folder.deletingLastPathComponent()) }
+        let url = pack.folder.appendingPathComponent(BagIt.signatureFile)
+        let envelope = try String(contentsOf: url, encoding: .utf8)
+        #expect(envelope.contains(key.publicKey.keyID) && !envelope.contains(key.publicKey.legacyKeyID))
+        try Data(envelope.replacingOccurrences(of: key.publicKey.keyID, with: key.publicKey.legacyKeyID).utf8).write(to: url)
+        let report = try PackVerifier.verify(pack.folder.path, options: VerifyOptions(key: key.publicKey, replay: false))
+        #expect(report.verified, "\(report.text)")
+        let other = try PackVerifier.verify(pack.folder.path, options: VerifyOptions(key: PackFixture.key(6).publicKey, replay: false))
+        #expect(!other.verified)
     }
 
     @Test func paeIsTheSpecsEncoding() {

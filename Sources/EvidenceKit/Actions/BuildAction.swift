@@ -69,6 +69,36 @@ public struct BuildAction: Sendable {
         /// The records as the checks and the pack count them (expired usage events apart), when
         /// `--records` were ingested.
         public var records: IngestCounts?
+
+        /// The SHA-256 (hex) of the archive, read back from the file.
+        public func archiveSHA256() throws(PackError) -> String {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.blockSize, alignment: 64)
+            defer { buffer.deallocate() }
+            return try FileHasher.digest(archive.path, buffer: buffer).sha256
+        }
+
+        /// What `build --format json` prints (SPEC §1), keys in this order: `name`, `folder`,
+        /// `archive` (both as `outputFolder/…`, so a relative `--out` stays relative),
+        /// `archive_sha256`, `payload_checksum`, `payload_checksum_short`, `production`
+        /// (`decision`, `blocking`) and `records` (accepted per kind, rejected, duplicates
+        /// skipped, expired — the object `check --format json` has).
+        public func json(outputFolder: String) throws(PackError) -> JSONValue {
+            let prefix = outputFolder.hasSuffix("/") ? outputFolder : outputFolder + "/"
+            let snapshot = evaluation.snapshot
+            return .object(JSONObject([
+                "name": .string(name),
+                "folder": .string(prefix + name),
+                "archive": .string(prefix + archive.lastPathComponent),
+                "archive_sha256": .string(try archiveSHA256()),
+                "payload_checksum": .string(snapshot.payloadChecksum),
+                "payload_checksum_short": .string(snapshot.payloadChecksumShort),
+                "production": .object(JSONObject([
+                    "decision": .string(evaluation.production.decision),
+                    "blocking": evaluation.production.blocking.map(JSONValue.string) ?? .null,
+                ])),
+                "records": CheckReport.records(evaluation.operations?.counts ?? IngestCounts()),
+            ]))
+        }
     }
 
     /// Reads and checks every input first (exit 2 on a problem, nothing written), then writes

@@ -63,8 +63,24 @@ public struct VerifyingKey: Sendable, Equatable {
         self.raw = raw
     }
 
-    /// The key id written into DSSE signatures: the SHA-256 (hex) of the raw 32-byte key.
-    public var keyID: String { Checksum.sha256Hex(raw) }
+    /// The key id written into DSSE signatures, the one securesystemslib computes
+    /// (`SSlibKey.from_crypto`): the SHA-256 (hex) of the canonical JSON of
+    /// `{"keytype":"ed25519","keyval":{"public":"<hex of the raw key>"},"scheme":"ed25519"}`.
+    public var keyID: String { Checksum.sha256Hex(CanonicalJSON.bytes(securesystemslibKey)) }
+
+    /// The key id packs were signed with before the securesystemslib one: the SHA-256 (hex)
+    /// of the raw 32-byte key. Verification never depends on a key id (every signature is
+    /// tried with the key given), so packs that carry it still verify.
+    public var legacyKeyID: String { Checksum.sha256Hex(raw) }
+
+    /// The key in securesystemslib's metadata form (what its key id is computed over).
+    var securesystemslibKey: JSONValue {
+        .object(JSONObject([
+            "keytype": .string("ed25519"),
+            "scheme": .string("ed25519"),
+            "keyval": .object(JSONObject(["public": .string(Checksum.hex(raw))])),
+        ]))
+    }
 
     /// The PEM text of the key file.
     public var pem: String {

@@ -24,7 +24,7 @@ public enum TemplateError: Error, Sendable, CustomStringConvertible {
 /// What a pack is rendered with: the Mustache pages and partials, the label catalogue of one
 /// language, and the XML schema.
 ///
-/// The bundled set lives in the `EvidenceTemplates` resources (`templates/` in the
+/// The bundled set is compiled into the binary (`EvidenceTemplates`, from `templates/` in the
 /// repository). An override folder (`--templates DIR`) replaces any of `html/*.mustache`,
 /// `html/style.css` and `labels/labels.LANG.json` it holds; the rest, and the XML schema
 /// (a contract, not a look), stay the bundled ones.
@@ -38,38 +38,33 @@ public struct TemplateSet: Sendable {
     /// The bytes of `schema/evidence-pack.xsd`.
     public var schema: [UInt8]
 
-    /// The bundled templates.
-    public static var bundledFolder: URL { EvidenceTemplates.resourceURL }
-
     /// Loads the set for `language`, from `override` where it has a file, else the bundled one.
     public static func load(language: Language, override: URL? = nil) throws(TemplateError) -> TemplateSet {
-        let bundled = bundledFolder
         if let override {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: override.path, isDirectory: &isFolder), isFolder.boolValue else {
                 throw .notAFolder(path: override.path)
             }
         }
-        /// The override's file when it has one, else the bundled file.
-        func locate(_ relative: String) -> (url: URL, shown: String) {
+        /// The override's file when it has one, else the bundled file; with the name errors show.
+        func read(_ relative: String) throws(TemplateError) -> (text: String, shown: String) {
             if let override {
                 let url = override.appendingPathComponent(relative)
-                if FileManager.default.fileExists(atPath: url.path) { return (url, url.path) }
+                if FileManager.default.fileExists(atPath: url.path) { return (try readText(url, shown: url.path), url.path) }
             }
-            return (bundled.appendingPathComponent(relative), "templates/" + relative)
+            return (try bundledText(relative), "templates/" + relative)
         }
 
         var library = MustacheLibrary()
         // The style sheet is a template too, so pages take it in inline.
         for (name, relative) in templateNames.map({ ($0, "html/\($0).mustache") }) + [("style", "html/style.css")] {
-            let file = locate(relative)
-            var text = try readText(file.url, shown: file.shown)
+            var (text, shown) = try read(relative)
             // Inline partials (a status badge, a bar) must not add a line break where they are used.
             if inlinePartials.contains(name), text.hasSuffix("\n") { text.removeLast() }
             do {
                 library.register(try MustacheTemplate(string: text), named: name)
             } catch {
-                throw .invalidTemplate(file: file.shown, message: describe(error))
+                throw .invalidTemplate(file: shown, message: describe(error))
             }
         }
 
@@ -84,16 +79,29 @@ public struct TemplateSet: Sendable {
         return TemplateSet(library: library, labels: labels, schema: try bundledSchema())
     }
 
+    /// The bytes of a bundled file, by its path below `templates/` (`schema/records.schema.json`).
+    public static func bundledBytes(_ relative: String) throws(TemplateError) -> [UInt8] {
+        guard let bytes = EvidenceTemplates.bytes(relative) else { throw .missing(file: "templates/" + relative) }
+        return bytes
+    }
+
+    /// The text of a bundled file, by its path below `templates/`.
+    public static func bundledText(_ relative: String) throws(TemplateError) -> String {
+        guard let text = String(validating: try bundledBytes(relative), as: UTF8.self) else {
+            throw .unreadable(file: "templates/" + relative, reason: "not UTF-8 text")
+        }
+        return text
+    }
+
     /// The bundled XML schema of `evidence.xml`.
     public static func bundledSchema() throws(TemplateError) -> [UInt8] {
-        try readBytes(bundledFolder.appendingPathComponent("schema/evidence-pack.xsd"), shown: "templates/schema/evidence-pack.xsd")
+        try bundledBytes("schema/evidence-pack.xsd")
     }
 
     /// The bundled label catalogue of `language`.
     public static func bundledLabels(_ language: Language) throws(TemplateError) -> LabelCatalogue {
         let file = "labels/labels.\(language.rawValue).json"
-        return try LabelCatalogue(language: language, json: readBytes(bundledFolder.appendingPathComponent(file), shown: "templates/" + file),
-                                  file: "templates/" + file)
+        return try LabelCatalogue(language: language, json: bundledBytes(file), file: "templates/" + file)
     }
 
     /// "line 2, column 22: expectedSectionEnd" for a Mustache parser error.
