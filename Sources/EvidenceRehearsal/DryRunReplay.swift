@@ -76,6 +76,15 @@ struct DryRunReplay {
 
     // MARK: - the steps
 
+    /// Runs one part of a step; a failure ends the step with its lines so far and the reason.
+    func attempt<T>(_ what: String, after lines: [String], _ body: () async throws -> T) async throws(StepFailure) -> T {
+        do {
+            return try await body()
+        } catch {
+            throw StepFailure(lines: lines + ["\(what): \(TargetSession.describe(error))"])
+        }
+    }
+
     func exportTranscript() -> [String] {
         let bytes = CanonicalJSON.bytes(plan.payload)
         let snapshot = plan.snapshot
@@ -140,14 +149,7 @@ struct DryRunReplay {
 
     func rbacClaims(_ session: TargetSession) async throws(StepFailure) -> [String] {
         var lines: [String] = []
-        func attempt<T>(_ what: String, _ body: () async throws -> T) async throws(StepFailure) -> T {
-            do {
-                return try await body()
-            } catch {
-                throw StepFailure(lines: lines + ["\(what): \(TargetSession.describe(error))"])
-            }
-        }
-        let role = try await attempt("reading the session role") {
+        let role = try await attempt("reading the session role", after: lines) {
             try await session.rows("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").first
                 .map { try $0.decode((String, Bool, Bool).self) }
         }
@@ -162,14 +164,14 @@ struct DryRunReplay {
         }
         lines.append("session role \(user): not a superuser, no BYPASSRLS")
         let outline = RunbookOutline(sql: plan.runbookSQL)
-        let owned = try await attempt("reading table owners") {
+        let owned = try await attempt("reading table owners", after: lines) {
             try await session.strings(
                 "select c.relname::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'bfg_flowcontrol' and c.relname = any($1) and pg_has_role(current_user, c.relowner, 'USAGE') order by 1",
                 [outline.rlsTables]
             )
         }
         for table in owned {
-            _ = try await attempt("forcing row level security on \(table)") {
+            _ = try await attempt("forcing row level security on \(table)", after: lines) {
                 try await session.rows("alter table bfg_flowcontrol.\(table) force row level security")
             }
         }
@@ -179,13 +181,13 @@ struct DryRunReplay {
         for actor in snapshot.actors where !tenants.contains(actor.tenant) { tenants.append(actor.tenant) }
         for tenant in tenants {
             let name = tenant == snapshot.tenant.id ? snapshot.tenant.name ?? tenant : tenant
-            _ = try await attempt("inserting tenant \(tenant)") {
+            _ = try await attempt("inserting tenant \(tenant)", after: lines) {
                 try await session.rows("insert into bfg_flowcontrol.tenants (tenant_id, name) values ($1, $2)", [tenant, name])
             }
         }
         for actor in snapshot.actors {
             let what = "inserting actor \(actor.id) (role \(actor.role?.rawValue ?? "none"), \(actor.permissions.count) permissions)"
-            _ = try await attempt(what) {
+            _ = try await attempt(what, after: lines) {
                 try await session.rows("select set_config('bfg.tenant_id', $1, true)", [actor.tenant])
                 try await session.rows(
                     "insert into bfg_flowcontrol.users (user_id, tenant_id, role_key, display_name, permissions) values ($1, $2, $3, $4, $5)",
@@ -195,13 +197,13 @@ struct DryRunReplay {
         }
         lines.append("inserted \(tenants.count) tenant\(tenants.count == 1 ? "" : "s") and \(snapshot.actors.count) actors with their roles and permissions")
         let own = snapshot.actors.filter { $0.tenant == snapshot.tenant.id }.map(\.id).sorted()
-        let seen = try await attempt("reading users as tenant \(snapshot.tenant.id)") {
+        let seen = try await attempt("reading users as tenant \(snapshot.tenant.id)", after: lines) {
             try await session.rows("select set_config('bfg.tenant_id', $1, true)", [snapshot.tenant.id])
             return try await session.strings("select user_id from bfg_flowcontrol.users order by user_id collate \"C\"")
         }
         let seenOwn = seen.filter { own.contains($0) }
         lines.append("tenant \(snapshot.tenant.id) sees \(seenOwn.count) of its \(own.count) actors")
-        let foreign = try await attempt("reading users as another tenant") {
+        let foreign = try await attempt("reading users as another tenant", after: lines) {
             try await session.rows("select set_config('bfg.tenant_id', $1, true)", [Rehearsal.isolationProbeTenant])
             return try await session.count("select count(*) from bfg_flowcontrol.users")
         }
@@ -217,17 +219,10 @@ struct DryRunReplay {
 
     func replay(_ session: TargetSession) async throws(StepFailure) -> [String] {
         var lines: [String] = []
-        func attempt<T>(_ what: String, _ body: () async throws -> T) async throws(StepFailure) -> T {
-            do {
-                return try await body()
-            } catch {
-                throw StepFailure(lines: lines + ["\(what): \(TargetSession.describe(error))"])
-            }
-        }
         let snapshot = plan.snapshot
         let replayID = plan.replayID
         let payloadText = CanonicalJSON.string(plan.payload)
-        let back = try await attempt("writing the payload to scenario_snapshots") {
+        let back = try await attempt("writing the payload to scenario_snapshots", after: lines) {
             try await session.rows("select set_config('bfg.tenant_id', $1, true)", [snapshot.tenant.id])
             try await session.rows(
                 "insert into bfg_flowcontrol.scenario_snapshots (snapshot_id, tenant_id, checksum, schema_version, payload) values ($1, $2, $3, $4, $5::jsonb)",
@@ -249,7 +244,7 @@ struct DryRunReplay {
         guard readChecksum == snapshot.payloadChecksum else { throw StepFailure(lines: lines) }
         let events = plan.auditEvents
         for event in events {
-            _ = try await attempt("writing audit event \(event.id)") {
+            _ = try await attempt("writing audit event \(event.id)", after: lines) {
                 try await session.rows(
                     "insert into bfg_flowcontrol.audit_events (event_id, tenant_id, actor_id, source, payload) values ($1, $2, $3, $4, $5::jsonb)",
                     [event.id, snapshot.tenant.id, event.actorID, event.source, CanonicalJSON.string(event.body)]
@@ -257,7 +252,7 @@ struct DryRunReplay {
             }
         }
         let ids = events.map(\.id)
-        let found = try await attempt("reading the audit events back") {
+        let found = try await attempt("reading the audit events back", after: lines) {
             try await session.strings("select event_id from bfg_flowcontrol.audit_events where event_id = any($1)", [ids])
         }
         let missing = ids.filter { !found.contains($0) }
