@@ -7,8 +7,7 @@ import TestSupport
 @Suite struct RenderLabelTests {
     static func catalogue(_ language: Language) throws -> LabelCatalogue { try TemplateSet.bundledLabels(language) }
 
-    /// Every check id the engine produces (operations: the ids of SPEC §3, which the records
-    /// engineer's family will use).
+    /// Every check id the engine produces, and every id a family declares.
     static func checkIDs() throws -> [(FamilyID, String)] {
         var ids: [(FamilyID, String)] = []
         var seen = Set<String>()
@@ -20,22 +19,19 @@ import TestSupport
                 }
             }
         }
-        for id in ["records_present", "no_stuck_runs", "no_failed_runs", "no_release_pause", "signoffs_corroborated", "deploy_policy"]
-        where seen.insert("operations.\(id)").inserted {
-            ids.append((.operations, id))
+        for family in Registry.families {
+            for id in family.checkIDs where seen.insert("\(family.id.rawValue).\(id)").inserted { ids.append((family.id, id)) }
         }
         return ids
     }
 
-    static let decisionCodes = [
-        "GO", "CONNECTION_RECORDED", "BLOCKED_PENDING_CONNECTION", "DRY_RUN_COMPLETE", "BLOCKED_PENDING_DRY_RUN",
-        "BLOCKED_PENDING_OWNER_SIGNOFF", "BLOCKED_PENDING_RELEASE_GATES", "BLOCKED_PENDING_ROLLBACK_DRILL", "PREFLIGHT_READY",
-        "BLOCKED_PENDING_PREFLIGHT", "RUNBOOK_READY", "BLOCKED_PENDING_RUNBOOK", "GO_FOR_DATA_CUTOVER",
-        "BLOCKED_PENDING_DATA_CUTOVER", "WIRING_READY", "BLOCKED_PENDING_INFRASTRUCTURE_OR_CREDENTIALS", "OPERATIONS_CLEAR",
-        "BLOCKED_BY_OPERATIONS", "INTEGRATION_READY", "BLOCKED_PENDING_INTEGRATION",
-        // The production decision's code for an incomplete family without a decision.
-        "BLOCKED_PENDING_BOARD", "BLOCKED_PENDING_INFRASTRUCTURE", "BLOCKED_PENDING_REHEARSALS",
-    ]
+    /// Every decision code a family declares, then the production decision's code for an
+    /// incomplete family without a decision.
+    static let decisionCodes: [String] = {
+        var codes: [String] = []
+        for code in Registry.families.flatMap(\.decisionCodes) where !codes.contains(code) { codes.append(code) }
+        return codes + Registry.families.filter(\.decisionCodes.isEmpty).map { "BLOCKED_PENDING_" + $0.id.rawValue.uppercased() }
+    }()
 
     @Test func catalogueKeysAreTheSameInEveryLanguage() throws {
         let en = try Self.catalogue(.en)
@@ -69,6 +65,7 @@ import TestSupport
     @Test func everyDataLabelExists() throws {
         let ids = try Self.checkIDs()
         #expect(ids.count == 4 + 5 + 7 + 4 + 5 + 4 + 5 + 6 + 5 + 7 + 9 + 6 + 6)
+        #expect(Self.decisionCodes.count == 20 + 3)
         for language in Language.allCases {
             let catalogue = try Self.catalogue(language)
             for family in FamilyID.allCases {

@@ -32,6 +32,16 @@ public struct CheckResult: Sendable, Equatable {
         self.init(id, condition ? .ready : otherwise, detail, owner: owner)
     }
 
+    /// The result of a family's own check, named by its typed id.
+    public init<ID: CheckIdentifier>(_ id: ID, _ status: CheckStatus, _ detail: String, owner: String? = nil) {
+        self.init(id.rawValue, status, detail, owner: owner)
+    }
+
+    /// `ready` when `condition` holds, `otherwise` when it does not.
+    public init<ID: CheckIdentifier>(_ id: ID, ready condition: Bool, otherwise: CheckStatus = .next, _ detail: String, owner: String? = nil) {
+        self.init(id.rawValue, ready: condition, otherwise: otherwise, detail, owner: owner)
+    }
+
     public var isReady: Bool { status == .ready }
 }
 
@@ -99,14 +109,60 @@ public struct FamilyResult: Sendable, Equatable {
     public var count: String { fraction(ready, total) }
 
     public func check(_ id: String) -> CheckResult? { checks.first { $0.id == id } }
+    public func check<ID: CheckIdentifier>(_ id: ID) -> CheckResult? { check(id.rawValue) }
     public func fact(_ key: String) -> String? { facts.first { $0.key == key }?.value }
+}
+
+/// The check ids of one family: one case per check, in the order the family reports them,
+/// the raw value being the stable id (`schema_rls`). Each family declares its own in its file,
+/// so a misspelt id does not compile.
+public protocol CheckIdentifier: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {
+    /// The family these checks belong to.
+    static var family: FamilyID { get }
+}
+
+/// The decision codes of one family (raw value = the code, `RUNBOOK_READY`), with the one
+/// that means "done".
+public protocol FamilyDecision: RawRepresentable, CaseIterable, Hashable, Sendable where RawValue == String {
+    static var success: Self { get }
 }
 
 /// One family of checks: its id, its checks and their rules, its decision and packet.
 public protocol CheckFamily: Sendable {
+    /// The family's check ids.
+    associatedtype CheckID: CheckIdentifier
     var id: FamilyID { get }
+    /// The decision codes the family can reach; empty for a family without a decision.
+    var decisionCodes: [String] { get }
     /// Evaluates the family from the snapshot and the families evaluated before it.
     func evaluate(_ context: EvaluationContext) -> FamilyResult
+}
+
+extension CheckFamily {
+    /// The family's id is the one its check ids name.
+    public var id: FamilyID { CheckID.family }
+    /// The ids of the family's checks, in the order it reports them.
+    public var checkIDs: [String] { CheckID.allCases.map(\.rawValue) }
+    public var decisionCodes: [String] { [] }
+}
+
+/// A family that ends in a decision code.
+public protocol DecidingFamily: CheckFamily {
+    associatedtype Decision: FamilyDecision
+}
+
+extension DecidingFamily {
+    public var decisionCodes: [String] { Decision.allCases.map(\.rawValue) }
+
+    /// The family's result with its typed decision (and the success decision beside it).
+    func result(
+        contract: String? = nil, checks: [CheckResult], decision: Decision, packet: Packet? = nil, facts: [FamilyResult.Fact] = []
+    ) -> FamilyResult {
+        FamilyResult(
+            id: id, contract: contract, checks: checks, decision: decision.rawValue, successDecision: Decision.success.rawValue,
+            packet: packet, facts: facts
+        )
+    }
 }
 
 /// A "N/M" count.

@@ -74,6 +74,7 @@ public enum Evaluator {
         for family in registry {
             let result = family.evaluate(context)
             precondition(result.id == family.id, "family \(family.id) returned a result for \(result.id)")
+            precondition(result.checks.map(\.id) == family.checkIDs, "family \(family.id) reports checks other than it declares")
             context.record(result)
             families.append(result)
         }

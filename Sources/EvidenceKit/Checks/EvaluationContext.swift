@@ -35,8 +35,24 @@ public struct EvaluationContext: Sendable {
     }
 
     public func isComplete(_ id: FamilyID) -> Bool { result(id).isComplete }
-    public func decision(_ id: FamilyID) -> String { result(id).decision ?? "" }
-    public func isReady(_ family: FamilyID, _ check: String) -> Bool { result(family).check(check)?.isReady ?? false }
+
+    /// The decision of a family evaluated earlier, typed.
+    public func decision<Family: DecidingFamily>(of family: Family.Type) -> Family.Decision {
+        let id = Family.CheckID.family
+        guard let code = result(id).decision, let decision = Family.Decision(rawValue: code) else {
+            preconditionFailure("family \(id.rawValue) returned a decision that is not one of its codes")
+        }
+        return decision
+    }
+
+    /// Whether a check of a family evaluated earlier is ready. The id is typed, so it names a
+    /// check of its family; a family result without it is a registry bug and traps.
+    public func isReady<ID: CheckIdentifier>(_ check: ID) -> Bool {
+        guard let found = result(ID.family).check(check) else {
+            preconditionFailure("family \(ID.family.rawValue) has no check \(check.rawValue)")
+        }
+        return found.isReady
+    }
 
     /// Why evidence does not count: not recorded, or recorded for another payload.
     static func absence(of binding: EvidenceBinding?, what: String) -> String {

@@ -1,24 +1,31 @@
 /// ProductionAdapterConnection.v1: the selected adapter's endpoint was reached over TLS,
 /// with an RBAC session and a write probe (SPEC §3).
-struct ConnectionFamily: CheckFamily {
-    let id = FamilyID.connection
+struct ConnectionFamily: DecidingFamily {
     static let contract = "ProductionAdapterConnection.v1"
-    static let checkIDs = ["endpoint_reachability", "tls_fingerprint", "rbac_session", "write_probe"]
-    static let recorded = "CONNECTION_RECORDED"
-    static let blocked = "BLOCKED_PENDING_CONNECTION"
+
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.connection
+        case endpointReachability = "endpoint_reachability"
+        case tlsFingerprint = "tls_fingerprint"
+        case rbacSession = "rbac_session"
+        case writeProbe = "write_probe"
+    }
+
+    enum Decision: String, FamilyDecision {
+        case recorded = "CONNECTION_RECORDED"
+        case blockedPendingConnection = "BLOCKED_PENDING_CONNECTION"
+        static let success = Decision.recorded
+    }
 
     func evaluate(_ context: EvaluationContext) -> FamilyResult {
         let checks: [CheckResult]
         if let evidence = context.freshConnection {
             checks = Self.checks(evidence, context.snapshot)
         } else {
-            checks = Self.checkIDs.map { CheckResult($0, .next, context.connectionAbsence) }
+            checks = CheckID.allCases.map { CheckResult($0, .next, context.connectionAbsence) }
         }
         let complete = checks.allSatisfy(\.isReady)
-        return FamilyResult(
-            id: id, contract: Self.contract, checks: checks,
-            decision: complete ? Self.recorded : Self.blocked, successDecision: Self.recorded
-        )
+        return result(contract: Self.contract, checks: checks, decision: complete ? .recorded : .blockedPendingConnection)
     }
 
     static func checks(_ evidence: ConnectionEvidence, _ snapshot: Snapshot) -> [CheckResult] {
@@ -34,19 +41,19 @@ struct ConnectionFamily: CheckFamily {
         let actorKnown = snapshot.actor(evidence.rbacActor) != nil
         let probe = "written=\(evidence.written) read_back=\(evidence.readBack)"
         return [
-            CheckResult("endpoint_reachability", ready: endpointSet && evidence.reachable, reachability),
+            CheckResult(CheckID.endpointReachability, ready: endpointSet && evidence.reachable, reachability),
             CheckResult(
-                "tls_fingerprint", ready: fingerprintOK,
+                CheckID.tlsFingerprint, ready: fingerprintOK,
                 fingerprintOK ? "SHA-256 fingerprint recorded"
                     : evidence.tlsFingerprint.isSet ? "not a SHA-256 fingerprint (32 colon-separated hex pairs)" : "fingerprint not recorded"
             ),
             CheckResult(
-                "rbac_session", ready: actorKnown,
+                CheckID.rbacSession, ready: actorKnown,
                 actorKnown ? "session as \(evidence.rbacActor ?? "")"
                     : evidence.rbacActor.isSet ? "rbac_actor is not an actor of this snapshot" : "rbac_actor not recorded",
                 owner: actorKnown ? evidence.rbacActor : nil
             ),
-            CheckResult("write_probe", ready: evidence.written && evidence.readBack, probe),
+            CheckResult(CheckID.writeProbe, ready: evidence.written && evidence.readBack, probe),
         ]
     }
 

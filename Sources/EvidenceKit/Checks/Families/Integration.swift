@@ -1,7 +1,23 @@
 /// Integration gates: the cross-family view the control centre's copilot shows (SPEC §3).
-struct IntegrationFamily: CheckFamily {
-    let id = FamilyID.integration
-    static let ready = "INTEGRATION_READY"
+struct IntegrationFamily: DecidingFamily {
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.integration
+        case providerContracts = "provider_contracts"
+        case sessionAdapter = "session_adapter"
+        case migrationPreflight = "migration_preflight"
+        case migrationRunbook = "migration_runbook"
+        case adapterConnection = "adapter_connection"
+        case adapterDryRun = "adapter_dry_run"
+        case releaseHandoff = "release_handoff"
+        case infrastructureDecision = "infrastructure_decision"
+        case rollbackDrill = "rollback_drill"
+    }
+
+    enum Decision: String, FamilyDecision {
+        case ready = "INTEGRATION_READY"
+        case blockedPendingIntegration = "BLOCKED_PENDING_INTEGRATION"
+        static let success = Decision.ready
+    }
     /// The six providers every production setup maps from a local mode to a target.
     static let providerKeys = ["scenario_store", "auth_rbac", "document_intelligence", "ksef_invoice", "maps_eta", "driver_offline_sync"]
 
@@ -11,27 +27,24 @@ struct IntegrationFamily: CheckFamily {
             snapshot.providers.contains { $0.key == key && $0.current.isSet && $0.target.isSet }
         }.count
         let sessionOK = snapshot.adapter.contract.isSet && snapshot.adapter.authMode.isSet
-        func gate(_ id: String, _ family: FamilyID) -> CheckResult {
+        func gate(_ id: CheckID, _ family: FamilyID) -> CheckResult {
             let result = context.result(family)
             return CheckResult(id, ready: result.isComplete, otherwise: .review, "\(family.rawValue) \(result.count)")
         }
-        let release = context.decision(.release)
+        let release = context.decision(of: ReleaseFamily.self)
         let checks = [
-            CheckResult("provider_contracts", ready: mapped == Self.providerKeys.count, otherwise: .review,
+            CheckResult(CheckID.providerContracts, ready: mapped == Self.providerKeys.count, otherwise: .review,
                         "\(fraction(mapped, Self.providerKeys.count)) providers have a current and a target mode"),
-            CheckResult("session_adapter", ready: sessionOK, otherwise: .review,
+            CheckResult(CheckID.sessionAdapter, ready: sessionOK, otherwise: .review,
                         sessionOK ? "\(snapshot.adapter.contract!) with \(snapshot.adapter.authMode!)" : "adapter contract or auth mode not set"),
-            gate("migration_preflight", .preflight),
-            gate("migration_runbook", .runbook),
-            gate("adapter_connection", .connection),
-            gate("adapter_dry_run", .dryRun),
-            CheckResult("release_handoff", ready: release == "GO", otherwise: .review, "release decision \(release)"),
-            gate("infrastructure_decision", .infrastructure),
-            gate("rollback_drill", .rollback),
+            gate(.migrationPreflight, .preflight),
+            gate(.migrationRunbook, .runbook),
+            gate(.adapterConnection, .connection),
+            gate(.adapterDryRun, .dryRun),
+            CheckResult(CheckID.releaseHandoff, ready: release == .go, otherwise: .review, "release decision \(release.rawValue)"),
+            gate(.infrastructureDecision, .infrastructure),
+            gate(.rollbackDrill, .rollback),
         ]
-        return FamilyResult(
-            id: id, checks: checks,
-            decision: checks.allSatisfy(\.isReady) ? Self.ready : "BLOCKED_PENDING_INTEGRATION", successDecision: Self.ready
-        )
+        return result(checks: checks, decision: checks.allSatisfy(\.isReady) ? .ready : .blockedPendingIntegration)
     }
 }

@@ -1,22 +1,35 @@
 /// ProductionAdapterMigrationPreflight.v1: the snapshot is ready to be migrated (SPEC §3).
-struct PreflightFamily: CheckFamily {
-    let id = FamilyID.preflight
+struct PreflightFamily: DecidingFamily {
     static let contract = "ProductionAdapterMigrationPreflight.v1"
-    static let ready = "PREFLIGHT_READY"
+
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.preflight
+        case snapshotPayload = "snapshot_payload"
+        case schemaMap = "schema_map"
+        case rbacClaims = "rbac_claims"
+        case adapterReplay = "adapter_replay"
+        case rollbackEvidence = "rollback_evidence"
+    }
+
+    enum Decision: String, FamilyDecision {
+        case ready = "PREFLIGHT_READY"
+        case blockedPendingPreflight = "BLOCKED_PENDING_PREFLIGHT"
+        static let success = Decision.ready
+    }
 
     func evaluate(_ context: EvaluationContext) -> FamilyResult {
         let snapshot = context.snapshot
         let board = context.result(.board)
         let dryRun = context.result(.dryRun)
-        let rollbackDecision = context.decision(.rollback)
+        let rollbackDecision = context.decision(of: RollbackFamily.self)
         let checks = [
-            CheckResult("snapshot_payload", ready: snapshot.rowCount > 0, "\(snapshot.rowCount) rows; \(snapshot.payloadChecksumShort)"),
-            CheckResult("schema_map", ready: board.isComplete, "board \(board.count)"),
-            CheckResult("rbac_claims", ready: context.actorClaimsReady, context.actorClaimsDetail),
-            CheckResult("adapter_replay", ready: dryRun.isComplete, "dry-run \(dryRun.count)"),
-            CheckResult("rollback_evidence", ready: rollbackDecision == "GO", otherwise: .blocked, "rollback decision \(rollbackDecision)"),
+            CheckResult(CheckID.snapshotPayload, ready: snapshot.rowCount > 0, "\(snapshot.rowCount) rows; \(snapshot.payloadChecksumShort)"),
+            CheckResult(CheckID.schemaMap, ready: board.isComplete, "board \(board.count)"),
+            CheckResult(CheckID.rbacClaims, ready: context.actorClaimsReady, context.actorClaimsDetail),
+            CheckResult(CheckID.adapterReplay, ready: dryRun.isComplete, "dry-run \(dryRun.count)"),
+            CheckResult(CheckID.rollbackEvidence, ready: rollbackDecision == .go, otherwise: .blocked, "rollback decision \(rollbackDecision.rawValue)"),
         ]
-        let decision = checks.allSatisfy(\.isReady) ? Self.ready : "BLOCKED_PENDING_PREFLIGHT"
+        let decision: Decision = checks.allSatisfy(\.isReady) ? .ready : .blockedPendingPreflight
         let line = [
             Self.contract,
             "schema=\(Snapshot.schemaName)",
@@ -27,10 +40,10 @@ struct PreflightFamily: CheckFamily {
             "adapter_contract=\(snapshot.adapter.contract ?? "")",
             "dry_run=\(dryRun.count)",
             "connection=\(context.result(.connection).count)",
-            "rollback_decision=\(rollbackDecision)",
+            "rollback_decision=\(rollbackDecision.rawValue)",
         ].joined(separator: " ")
-        return FamilyResult(
-            id: id, contract: Self.contract, checks: checks, decision: decision, successDecision: Self.ready,
+        return result(
+            contract: Self.contract, checks: checks, decision: decision,
             packet: Packet(key: "preflight", fileName: "preflight.txt", lines: [line])
         )
     }

@@ -1,6 +1,26 @@
 /// The six owner-led DB/auth migration rehearsals, each accepted by its owner (SPEC §3).
 struct RehearsalsFamily: CheckFamily {
-    let id = FamilyID.rehearsals
+    /// One check per rehearsal, in the order of `RehearsalKey`.
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.rehearsals
+        case contractsFrozen = "contracts_frozen"
+        case roleHeadersMapped = "role_headers_mapped"
+        case scenarioStoreRehearsal = "scenario_store_rehearsal"
+        case dbSchema = "db_schema"
+        case secretsAuth = "secrets_auth"
+        case migrationRollback = "migration_rollback"
+
+        init(_ key: RehearsalKey) {
+            switch key {
+            case .contractsFrozen: self = .contractsFrozen
+            case .roleHeadersMapped: self = .roleHeadersMapped
+            case .scenarioStoreRehearsal: self = .scenarioStoreRehearsal
+            case .dbSchema: self = .dbSchema
+            case .secretsAuth: self = .secretsAuth
+            case .migrationRollback: self = .migrationRollback
+            }
+        }
+    }
 
     func evaluate(_ context: EvaluationContext) -> FamilyResult {
         let checks = RehearsalKey.allCases.map { key -> CheckResult in
@@ -11,7 +31,7 @@ struct RehearsalsFamily: CheckFamily {
             } else {
                 detail = rehearsal == nil ? "not listed" : "not accepted"
             }
-            return CheckResult(key.rawValue, ready: rehearsal?.isAccepted ?? false, detail, owner: rehearsal?.owner)
+            return CheckResult(CheckID(key), ready: rehearsal?.isAccepted ?? false, detail, owner: rehearsal?.owner)
         }
         return FamilyResult(id: id, checks: checks)
     }

@@ -1,7 +1,24 @@
 /// ProductionReleaseHandoff.v1: the release env block and its gates (SPEC §3).
-struct ReleaseFamily: CheckFamily {
-    let id = FamilyID.release
+struct ReleaseFamily: DecidingFamily {
     static let contract = "ProductionReleaseHandoff.v1"
+
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.release
+        case envVars = "env_vars"
+        case adapterTarget = "adapter_target"
+        case dryRunTranscript = "dry_run_transcript"
+        case rollback = "rollback"
+        case ownerEvidence = "owner_evidence"
+    }
+
+    /// In the order they are tried: the first that applies is the decision.
+    enum Decision: String, FamilyDecision {
+        case blockedPendingDryRun = "BLOCKED_PENDING_DRY_RUN"
+        case blockedPendingOwnerSignoff = "BLOCKED_PENDING_OWNER_SIGNOFF"
+        case blockedPendingReleaseGates = "BLOCKED_PENDING_RELEASE_GATES"
+        case go = "GO"
+        static let success = Decision.go
+    }
 
     func evaluate(_ context: EvaluationContext) -> FamilyResult {
         let snapshot = context.snapshot
@@ -23,28 +40,28 @@ struct ReleaseFamily: CheckFamily {
         let rehearsals = RehearsalKey.allCases.count
         let fallbackOK = adapter.fallback.isSet && adapter.fallback != adapter.target
         let checks = [
-            CheckResult("env_vars", ready: valued == variables, "\(fraction(valued, variables)) release variables have values"),
-            CheckResult("adapter_target", ready: adapter.target.isSet,
+            CheckResult(CheckID.envVars, ready: valued == variables, "\(fraction(valued, variables)) release variables have values"),
+            CheckResult(CheckID.adapterTarget, ready: adapter.target.isSet,
                         "\(adapter.target.isSet ? adapter.target! : "no target"); board \(context.result(.board).count)"),
-            CheckResult("dry_run_transcript", ready: dryRun.isComplete, "dry-run \(dryRun.count)"),
-            CheckResult("rollback", ready: fallbackOK,
+            CheckResult(CheckID.dryRunTranscript, ready: dryRun.isComplete, "dry-run \(dryRun.count)"),
+            CheckResult(CheckID.rollback, ready: fallbackOK,
                         adapter.fallback.isSet ? (fallbackOK ? "fallback \(adapter.fallback!)" : "fallback is the target itself") : "no fallback adapter named",
                         owner: snapshot.rollback.owner),
-            CheckResult("owner_evidence", ready: owners == rehearsals, otherwise: .blocked, "\(fraction(owners, rehearsals)) rehearsals accepted"),
+            CheckResult(CheckID.ownerEvidence, ready: owners == rehearsals, otherwise: .blocked, "\(fraction(owners, rehearsals)) rehearsals accepted"),
         ]
-        let decision: String
+        let decision: Decision
         if !dryRun.isComplete {
-            decision = "BLOCKED_PENDING_DRY_RUN"
+            decision = .blockedPendingDryRun
         } else if owners < rehearsals {
-            decision = "BLOCKED_PENDING_OWNER_SIGNOFF"
+            decision = .blockedPendingOwnerSignoff
         } else if !checks.allSatisfy(\.isReady) {
-            decision = "BLOCKED_PENDING_RELEASE_GATES"
+            decision = .blockedPendingReleaseGates
         } else {
-            decision = "GO"
+            decision = .go
         }
-        let env = sourced + [("BFG_RELEASE_DECISION", decision)]
-        return FamilyResult(
-            id: id, contract: Self.contract, checks: checks, decision: decision, successDecision: "GO",
+        let env = sourced + [("BFG_RELEASE_DECISION", decision.rawValue)]
+        return result(
+            contract: Self.contract, checks: checks, decision: decision,
             packet: Packet(key: "release_env", fileName: "release.env", lines: env.map { "\($0.0)=\($0.1 ?? "")" })
         )
     }

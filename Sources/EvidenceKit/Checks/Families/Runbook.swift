@@ -1,31 +1,46 @@
 /// ProductionAdapterMigrationRunbook.v1: the SQL/RLS outline and operator checklist that
 /// replays the snapshot into the selected DB/auth adapter (SPEC §3).
-struct RunbookFamily: CheckFamily {
-    let id = FamilyID.runbook
+struct RunbookFamily: DecidingFamily {
     static let contract = "ProductionAdapterMigrationRunbook.v1"
-    static let ready = "RUNBOOK_READY"
+
+    enum CheckID: String, CheckIdentifier {
+        static let family = FamilyID.runbook
+        case freezeSnapshot = "freeze_snapshot"
+        case schemaRLS = "schema_rls"
+        case actorClaims = "actor_claims"
+        case adapterReplay = "adapter_replay"
+        case checksumVerification = "checksum_verification"
+        case rollbackSeal = "rollback_seal"
+    }
+
+    enum Decision: String, FamilyDecision {
+        case ready = "RUNBOOK_READY"
+        case blockedPendingPreflight = "BLOCKED_PENDING_PREFLIGHT"
+        case blockedPendingRunbook = "BLOCKED_PENDING_RUNBOOK"
+        static let success = Decision.ready
+    }
 
     func evaluate(_ context: EvaluationContext) -> FamilyResult {
         let snapshot = context.snapshot
         let connection = context.result(.connection)
         let dryRun = context.result(.dryRun)
         let preflight = context.result(.preflight)
-        let rollbackDecision = context.decision(.rollback)
+        let rollbackDecision = context.decision(of: RollbackFamily.self)
         let verified = context.freshDryRun?.verifiedObjects.count ?? 0
         let checks = [
-            CheckResult("freeze_snapshot", ready: snapshot.rowCount > 0, "\(snapshot.rowCount) / \(snapshot.payloadChecksumShort)"),
-            CheckResult("schema_rls", ready: verified == RunbookObject.allCases.count,
+            CheckResult(CheckID.freezeSnapshot, ready: snapshot.rowCount > 0, "\(snapshot.rowCount) / \(snapshot.payloadChecksumShort)"),
+            CheckResult(CheckID.schemaRLS, ready: verified == RunbookObject.allCases.count,
                         "\(fraction(verified, RunbookObject.allCases.count)) objects verified by the dry-run"),
-            CheckResult("actor_claims", ready: context.actorClaimsReady, context.actorClaimsDetail),
-            CheckResult("adapter_replay", ready: connection.isComplete && dryRun.isComplete, "\(connection.count) + \(dryRun.count)"),
-            CheckResult("checksum_verification", ready: preflight.isComplete, "preflight \(preflight.count)"),
-            CheckResult("rollback_seal", ready: rollbackDecision == "GO", "rollback decision \(rollbackDecision)"),
+            CheckResult(CheckID.actorClaims, ready: context.actorClaimsReady, context.actorClaimsDetail),
+            CheckResult(CheckID.adapterReplay, ready: connection.isComplete && dryRun.isComplete, "\(connection.count) + \(dryRun.count)"),
+            CheckResult(CheckID.checksumVerification, ready: preflight.isComplete, "preflight \(preflight.count)"),
+            CheckResult(CheckID.rollbackSeal, ready: rollbackDecision == .go, "rollback decision \(rollbackDecision.rawValue)"),
         ]
-        let decision: String
+        let decision: Decision
         if !preflight.isComplete {
-            decision = "BLOCKED_PENDING_PREFLIGHT"
+            decision = .blockedPendingPreflight
         } else {
-            decision = checks.allSatisfy(\.isReady) ? Self.ready : "BLOCKED_PENDING_RUNBOOK"
+            decision = checks.allSatisfy(\.isReady) ? .ready : .blockedPendingRunbook
         }
         let header = [
             "-- \(Self.contract)",
@@ -34,10 +49,10 @@ struct RunbookFamily: CheckFamily {
             "-- session=\(snapshot.session)",
             "-- checksum=\(snapshot.payloadChecksumShort)",
             "-- rows=\(snapshot.rowCount)",
-            "-- runbook_decision=\(decision)",
+            "-- runbook_decision=\(decision.rawValue)",
         ]
-        return FamilyResult(
-            id: id, contract: Self.contract, checks: checks, decision: decision, successDecision: Self.ready,
+        return result(
+            contract: Self.contract, checks: checks, decision: decision,
             packet: Packet(key: "runbook_sql", fileName: "runbook.sql", lines: header + [Self.outline])
         )
     }
