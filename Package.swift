@@ -28,6 +28,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EvidenceGen",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/EvidenceGen"
         ),
         .target(

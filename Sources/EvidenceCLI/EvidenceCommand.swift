@@ -49,7 +49,7 @@ public struct EvidenceCommand: AsyncParsableCommand {
             }
             return 0
         } catch let error as InputError {
-            printError("evpack: error: \(error.description)")
+            printError("evpack: error: \(error.message)")
             return ExitStatus.inputError
         } catch let error as BuildError {
             // Nothing was renamed into place: like an input error, nothing looks written.

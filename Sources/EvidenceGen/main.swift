@@ -1,48 +1,64 @@
 // evpack-gen: synthetic audit/telemetry records for benchmarks and large-input tests.
 // Not a user command of evpack. Deterministic: the same arguments give the same bytes.
+import ArgumentParser
 import Foundation
 
-struct Options {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evpack-gen",
+        abstract: "Writes synthetic audit/telemetry records for benchmarks and large-input tests.",
+        discussion: """
+            The records are of all six kinds (audit, run, usage, control, deploy, approval), for \
+            as-of 2026-11-20T09:00:00Z; about P% of them are bad lines (invalid JSON, missing \
+            fields, wrong enums and times, e-mails in usage metadata, conflicting duplicates). \
+            The same arguments give the same bytes.
+            """
+    )
+
+    /// What a file is written as.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, csv
+    }
+
+    @Option(name: .customLong("records"), help: ArgumentHelp("How many records (lines) to write.", valueName: "N"))
     var count = 100_000
+
+    @Option(help: ArgumentHelp("About this percentage of the lines are bad, from 0 to 100.", valueName: "P"))
     var badPercent = 2.0
+
+    @Option(help: ArgumentHelp("The seed of the random choices: another seed, other records.", valueName: "S"))
     var seed: UInt64 = 1
-    var format = "jsonl"
-    var out = "-"
-    var asOf: Int64 = 1_795_165_200  // 2026-11-20T09:00:00Z
+
+    @Option(help: "How the records are written: JSON Lines, or CSV with a header row.")
+    var format = Format.jsonl
+
+    @Option(help: ArgumentHelp("The records' workspaces are ws-1 … ws-N (and tenants tn-1 … tn-3N).", valueName: "N"))
     var workspaces = 200
+
     /// Put before every id, so that files made with different prefixes share no id.
+    @Option(help: ArgumentHelp("Start every id with P, so that files made with different prefixes share no id.", valueName: "P"))
     var idPrefix = ""
-}
 
-@MainActor func usage() -> Never {
-    FileHandle.standardError.write(Data("""
-        usage: evpack-gen [--records N] [--bad-percent P] [--seed S] [--format jsonl|csv] [--workspaces N] [--id-prefix P] [--out FILE]
-        Writes N synthetic records of all six kinds (audit, run, usage, control, deploy, approval),
-        about P% of them bad lines (invalid JSON, missing fields, wrong enums and times, e-mails in
-        usage metadata, conflicting duplicates), for as-of 2026-11-20T09:00:00Z. --id-prefix P
-        starts every id with P, so files made with different prefixes share no id.
+    @Option(help: ArgumentHelp("The file to write, or - for standard output.", valueName: "FILE"))
+    var out = "-"
 
-        """.utf8))
-    exit(2)
-}
-
-var options = Options()
-var arguments = CommandLine.arguments.dropFirst()
-while let argument = arguments.popFirst() {
-    func value() -> String { guard let v = arguments.popFirst() else { usage() }; return v }
-    func number<T: LosslessStringConvertible>(_: T.Type) -> T { guard let n = T(value()) else { usage() }; return n }
-    switch argument {
-    case "--records": options.count = number(Int.self)
-    case "--bad-percent": options.badPercent = number(Double.self)
-    case "--seed": options.seed = number(UInt64.self)
-    case "--format": options.format = value(); if !["jsonl", "csv"].contains(options.format) { usage() }
-    case "--workspaces": options.workspaces = number(Int.self)
-    case "--id-prefix": options.idPrefix = value()
-    case "--out": options.out = value()
-    case "-h", "--help": usage()
-    default: usage()
+    func validate() throws {
+        guard count >= 0 else { throw ValidationError("--records takes a whole number from 0 up, not \(count)") }
+        guard (0...100).contains(badPercent) else { throw ValidationError("--bad-percent takes a number from 0 to 100, not \(badPercent)") }
+        guard workspaces >= 1 else { throw ValidationError("--workspaces takes a whole number from 1 up, not \(workspaces)") }
     }
 }
+
+/// The options; `--help` prints the help and exits 0, a bad argument or value exits 2.
+let options: Options = {
+    do {
+        return try Options.parse()
+    } catch {
+        if Options.exitCode(for: error) == .success { Options.exit(withError: error) }
+        FileHandle.standardError.write(Data((Options.fullMessage(for: error) + "\n").utf8))
+        exit(2)
+    }
+}()
 
 struct Random {
     var state: UInt64
@@ -88,7 +104,7 @@ typealias Fields = [(String, String)]
 @MainActor func q(_ s: String) -> String { "\"" + s + "\"" }
 
 var random = Random(state: options.seed)
-let asOf = options.asOf
+let asOf: Int64 = 1_795_165_200  // 2026-11-20T09:00:00Z
 var ids: [String: Int] = [:]
 var lastDeploy = 0
 
@@ -241,12 +257,12 @@ if options.out == "-" {
         output.removeAll(keepingCapacity: true)
     }
 }
-if options.format == "csv" { output += csvColumns.joined(separator: ",") + "\n" }
+if options.format == .csv { output += csvColumns.joined(separator: ",") + "\n" }
 for _ in 0..<options.count {
     var (kind, fields) = makeRecord()
     var raw: String?
     if random.chance(options.badPercent) { (kind, fields, raw) = breakRecord(kind, fields) }
-    if options.format == "jsonl" {
+    if options.format == .jsonl {
         if let raw { output += raw } else {
             output += "{\"kind\":\"\(kind)\"" + fields.map { ",\(q($0.0)):\($0.1)" }.joined() + "}"
         }

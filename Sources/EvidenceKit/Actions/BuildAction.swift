@@ -108,7 +108,7 @@ public struct BuildAction: Sendable {
         do {
             templates = try TemplateSet.load(language: language, override: templatesFolder.map { URL(fileURLWithPath: $0) })
         } catch {
-            throw InputError.invalidOption(name: "--templates", message: error.description)
+            throw InputError.badOption([.templates], message: "\(error.description)")
         }
         let setup = try PackSetup(compression: compression, signKeyPath: signKeyPath, environment: environment)
         let prepared = try EvaluationPipeline.run(snapshotPath: snapshotPath, inputs: inputs) { done, total in
@@ -123,8 +123,8 @@ public struct BuildAction: Sendable {
         if !force {
             for existing in [name] + archives
             where FileManager.default.fileExists(atPath: parent.appendingPathComponent(existing).path) {
-                throw InputError.invalidOption(
-                    name: "--out", message: "\(outputFolder)/\(existing) already exists; remove it or pass --force to replace it")
+                throw InputError.badOption(
+                    [.out], message: "\(outputFolder)/\(existing) already exists; remove it or pass \(ActionOption.force) to replace it")
             }
         }
         let result = try Self.writePack(

@@ -46,7 +46,7 @@ public enum EvaluationPipeline {
         snapshotPath: String, inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws(InputError) -> PreparedEvaluation {
         if !inputs.records.isEmpty, inputs.ledgerPath != nil {
-            throw .invalidOption(name: "--records/--ledger", message: "use --records (a temporary ledger) or --ledger DB, not both; `evpack ingest FILE --ledger DB` adds records to a ledger")
+            throw .badOption([.records, .ledger], message: "use \(ActionOption.records) (a temporary ledger) or \(ActionOption.ledger) DB, not both; `evpack ingest FILE \(ActionOption.ledger) DB` adds records to a ledger")
         }
         let (snapshot, bytes) = try InputFile.snapshot(snapshotPath)
         let options = try runOptions(inputs, snapshot: snapshot)
@@ -54,7 +54,7 @@ public enum EvaluationPipeline {
         var ingest: IngestReport?
         if let path = inputs.ledgerPath {
             guard InputFile.isRegularFile(path) else {
-                throw .cannotRead(path: path, reason: "no such ledger; create one with `evpack ingest FILE --ledger \(path)`")
+                throw .cannotReadFor(path: path, reason: "no such ledger; create one with `evpack ingest FILE \(ActionOption.ledger) \(path)`")
             }
             // Read-only, one snapshot: nothing is written, and an ingest under way is not seen half done.
             ledger = try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout)
@@ -83,9 +83,9 @@ public enum EvaluationPipeline {
 
     /// The run options: as-of defaults to `captured_at`; a policy file overrides the defaults.
     static func runOptions(_ inputs: EvaluationInputs, snapshot: Snapshot) throws(InputError) -> RunOptions {
-        for (name, minutes) in [("--stuck-queued-minutes", inputs.stuckQueuedMinutes), ("--stuck-running-minutes", inputs.stuckRunningMinutes)]
+        for (option, minutes) in [(ActionOption.stuckQueuedMinutes, inputs.stuckQueuedMinutes), (.stuckRunningMinutes, inputs.stuckRunningMinutes)]
         where !RunOptions.minutesRange.contains(minutes) {
-            throw .invalidOption(name: name, message: "\(minutes) is not a number of minutes from \(RunOptions.minutesRange.lowerBound) to \(RunOptions.minutesRange.upperBound)")
+            throw .badOption([option], message: "\(minutes) is not a number of minutes from \(RunOptions.minutesRange.lowerBound) to \(RunOptions.minutesRange.upperBound)")
         }
         var policy = DeployPolicySet.defaults
         if let path = inputs.policyPath {

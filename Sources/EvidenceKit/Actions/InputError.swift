@@ -9,16 +9,26 @@ public indirect enum InputError: Error, CustomStringConvertible, Sendable {
     case cannotRead(path: String, reason: String)
     case invalidSnapshot(SnapshotError)
     case invalidOption(name: String, message: String)
+    /// A value of the action's own options, or a combination of them, that cannot be used.
+    case badOption([ActionOption], message: OptionText)
+    /// A file named by an option cannot be read, for a reason that names options.
+    case cannotReadFor(path: String, reason: OptionText)
     case records(IngestError)
 
-    public var description: String {
+    /// The message, with each option of an action spelled by `spelling` (the CLI: `--records`).
+    public func message(spelling: (ActionOption) -> String) -> String {
         switch self {
         case .cannotRead(let path, let reason): return "\(path): cannot read: \(reason)"
         case .invalidSnapshot(let error): return error.description
         case .invalidOption(let name, let message): return "\(name): \(message)"
+        case .badOption(let options, let message): return options.map(spelling).joined(separator: "/") + ": " + message.spelled(spelling)
+        case .cannotReadFor(let path, let reason): return "\(path): cannot read: \(reason.spelled(spelling))"
         case .records(let error): return error.description
         }
     }
+
+    /// The message with the options' own names (`records`); people see `message(spelling:)`.
+    public var description: String { message(spelling: \.rawValue) }
 }
 
 /// Reading whole input files.

@@ -23,23 +23,23 @@ public struct KeygenAction: Sendable {
     /// Writes both files, each whole or not at all; refuses to overwrite either.
     public func perform() throws(InputError) -> Result {
         guard !out.isEmpty, !out.hasSuffix("/") else {
-            throw .invalidOption(name: "--out", message: "'\(out)' names no file: give a path and base name, e.g. --out keys/release")
+            throw .badOption([.out], message: "'\(out)' names no file: give a path and base name, e.g. \(ActionOption.out) keys/release")
         }
         let privatePath = out + ".key", publicPath = out + ".pub"
         for path in [privatePath, publicPath] where access(path, F_OK) == 0 {
-            throw .invalidOption(name: "--out", message: "\(path) already exists; refusing to overwrite it (choose another name or move it away)")
+            throw .badOption([.out], message: "\(path) already exists; refusing to overwrite it (choose another name or move it away)")
         }
         let key = SigningKey.generate()
         do {
             try FileWriter.write(Array(key.pem.utf8), to: privatePath, mode: 0o600, exclusive: true)
         } catch {
-            throw .invalidOption(name: "--out", message: error.description)
+            throw .badOption([.out], message: "\(error.description)")
         }
         do {
             try FileWriter.write(Array(key.publicKey.pem.utf8), to: publicPath, mode: 0o644, exclusive: true)
         } catch {
             unlink(privatePath)
-            throw .invalidOption(name: "--out", message: error.description)
+            throw .badOption([.out], message: "\(error.description)")
         }
         return Result(privateKeyPath: privatePath, publicKeyPath: publicPath, keyID: key.publicKey.keyID)
     }

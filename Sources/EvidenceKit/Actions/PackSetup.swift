@@ -8,11 +8,11 @@ public struct PackSetup: Sendable {
 
     public init(compression: String = "gzip", signKeyPath: String? = nil, environment: [String: String]) throws(InputError) {
         guard let kind = Compression(rawValue: compression) else {
-            throw .invalidOption(name: "--compression", message: "'\(compression)' is not one of gzip, zstd, none")
+            throw .badOption([.compression], message: "'\(compression)' is not one of gzip, zstd, none")
         }
         self.compression = kind
         if let signKeyPath {
-            do { signingKey = try SigningKey.read(signKeyPath) } catch { throw .invalidOption(name: "--sign-key", message: error.description) }
+            do { signingKey = try SigningKey.read(signKeyPath) } catch { throw .badOption([.signKey], message: "\(error.description)") }
         }
         do { sourceDateEpoch = try PackWriter.sourceDateEpochSeconds(environment["SOURCE_DATE_EPOCH"]) } catch {
             throw .invalidOption(name: "SOURCE_DATE_EPOCH", message: error.reason)

@@ -28,7 +28,7 @@ public struct VerifyAction: Sendable {
     public func perform() throws(InputError) -> VerifyReport {
         var key: VerifyingKey?
         if let keyPath {
-            do { key = try VerifyingKey.read(keyPath) } catch { throw .invalidOption(name: "--key", message: error.description) }
+            do { key = try VerifyingKey.read(keyPath) } catch { throw .badOption([.key], message: "\(error.description)") }
         }
         let options = VerifyOptions(key: key, replay: replay, limits: limits, replayer: replayer, progress: progress)
         do {

@@ -1,0 +1,24 @@
+import Foundation
+
+/// What an ingest did, per file and in all.
+public struct IngestReport: Sendable {
+    public struct File: Sendable {
+        public var name: String
+        public var sha256: String
+        public var acceptedByKind: [RecordKind: Int]
+        public var accepted: Int { acceptedByKind.values.reduce(0, +) }
+        public var rejected: Int
+        public var duplicates: Int
+        /// The same bytes were ingested before: nothing was added.
+        public var alreadyIngested: Bool
+    }
+
+    public var files: [File] = []
+    public var accepted: [RecordKind: Int] = [:]
+    public var rejected = 0
+    public var duplicates = 0
+    /// The first rejects, in order (all are in the ledger).
+    public var rejects: [RecordReject] = []
+
+    public static let shownRejects = 50
+}
