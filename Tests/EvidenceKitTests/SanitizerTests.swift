@@ -62,6 +62,28 @@ import TestSupport
         #expect(Redaction.endpoint("bfg:S3cr3t@db:5432") == "db:5432")
     }
 
+    /// The cheap test lets a plain URL, a time and an id pass (ingest keeps such records on
+    /// the in-place path), but not a URL with user info, query or fragment, nor a secret in
+    /// a plain URL's path or after it.
+    @Test func theCheapTestPassesPlainURLsOnly() {
+        func cheap(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { Redaction.mayHoldSecret($0) }
+        }
+        for plain in ["https://ci.example/runs/67613", "see https://ci.example/runs/1 and http://x.example/", "2026-11-20T09:00:00Z",
+                      "dep-12345", "product.onboarding.checkpoint_completed", "release/1.3", "Paused while the incident 30 is investigated"] {
+            #expect(!cheap(plain), "\(plain)")
+            #expect(Redaction.sanitize(plain) == plain)
+        }
+        for secret in ["https://ci.example/runs/1?token=abc", "https://ci.example/runs/1#t", "https://anna:pw@ci.example/runs/1",
+                       "https://ci.example/runs/1 then https://a@b.example", "https://ci.example/\(Self.jwt)",
+                       "https://ci.example/x;password=pw1", "https://ci.example/AKIAIOSFODNN7EXAMPLE",
+                       "https://ci.example/ghp_" + String(repeating: "a1B2", count: 9), "https://ci.example/x Bearer abcDEF123456"] {
+            #expect(cheap(secret), "\(secret)")
+            #expect(Redaction.sanitize(secret) != secret, "\(secret)")
+        }
+    }
+
     /// Random text: whatever the sanitizer changes, the cheap test flagged first.
     @Test func theCheapTestCoversTheFullOne() {
         var state: UInt64 = 7
