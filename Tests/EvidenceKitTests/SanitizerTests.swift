@@ -16,6 +16,32 @@ import TestSupport
         }
     }
 
+    /// The per-file memo of secret keys answers as the pattern does, for names that share a
+    /// slot, repeat, are too long for it or differ only in case.
+    @Test func theKeyCacheAnswersAsThePattern() {
+        let cache = SecretKeyCache()
+        var names = ["kind", "id", "token", "Token", "tokens", "started_at", "stopped_at", "status", "statys", "api_key", "apikey", "api-kez",
+                     "pwd", "pwe", "ab", "", "x" + String(repeating: "y", count: 70) + "password", String(repeating: "z", count: 64),
+                     "session_id", "session_ix", "metadata", "checkpoint_key", "ssh_key", "ssh_kez", "X-Authorization"]
+        var state: UInt64 = 11
+        let letters = Array("abcdeiknoprstwy_-ASKP")
+        for _ in 0..<3_000 {
+            var name = ""
+            for _ in 0..<(3 + Int(state >> 60)) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                name.append(letters[Int((state >> 33) % UInt64(letters.count))])
+            }
+            names.append(name)
+        }
+        for round in 0..<3 {
+            for name in names {
+                var copy = name
+                let cached = copy.withUTF8 { cache.isSecretKey($0) }
+                #expect(cached == Sanitizer.isSecretKey(name), "round \(round): \(name)")
+            }
+        }
+    }
+
     static let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm5hIn0.c2lnbmF0dXJlLXZhbHVlLTEyMw"
     static let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzz9plantedkeybody\n-----END RSA PRIVATE KEY-----"
 
