@@ -607,7 +607,8 @@ extension JSONParser {
         let count = value.end - value.start
         if count > Sanitizer.maxStringScalars { flags.insert(.longString) }
         // Shorter strings hold none of the shapes (the cheap test says no below 5 bytes).
-        guard count >= 5, !flags.contains(.secretValue) else { return }
+        // A bit test: `contains` is a generic call per string in a debug build.
+        guard count >= 5, flags.rawValue & ScanFlags.secretValue.rawValue == 0 else { return }
         let raw = UnsafeBufferPointer(start: bytes.baseAddress! + value.start, count: count)
         let suspect = value.escaped
             ? JSONParser.unescapedBytes(raw).withUnsafeBufferPointer { Redaction.mayHoldSecret($0) }
