@@ -113,8 +113,8 @@ public enum Redaction {
 
     /// Whether the bytes may hold a secret: false means `findings` finds nothing. One pass
     /// that looks closer only at `:`, `=`, `-`, `J`, `K`, `S`, `_`, space and tab; every
-    /// other byte costs one or two comparisons (they are all below `` ` ``, so lower-case
-    /// letters and digits, most of an ordinary string, are passed over at once). A URL counts
+    /// other byte costs a few comparisons (those nine are all at or below `_`, so lower-case
+    /// letters, digits and most capitals, the bulk of an ordinary string, pass at once). A URL counts
     /// only when it has an `@`, `?` or `#` before its end (`findings` changes nothing in
     /// `https://host/path`); the rest of its text is still looked at.
     public static func mayHoldSecret(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
