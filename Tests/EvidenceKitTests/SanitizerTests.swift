@@ -16,6 +16,32 @@ import TestSupport
         }
     }
 
+    /// The per-file memo of secret keys answers as the pattern does, for names that share a
+    /// slot, repeat, are too long for it or differ only in case.
+    @Test func theKeyCacheAnswersAsThePattern() {
+        let cache = SecretKeyCache()
+        var names = ["kind", "id", "token", "Token", "tokens", "started_at", "stopped_at", "status", "statys", "api_key", "apikey", "api-kez",
+                     "pwd", "pwe", "ab", "", "x" + String(repeating: "y", count: 70) + "password", String(repeating: "z", count: 64),
+                     "session_id", "session_ix", "metadata", "checkpoint_key", "ssh_key", "ssh_kez", "X-Authorization"]
+        var state: UInt64 = 11
+        let letters = Array("abcdeiknoprstwy_-ASKP")
+        for _ in 0..<3_000 {
+            var name = ""
+            for _ in 0..<(3 + Int(state >> 60)) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                name.append(letters[Int((state >> 33) % UInt64(letters.count))])
+            }
+            names.append(name)
+        }
+        for round in 0..<3 {
+            for name in names {
+                var copy = name
+                let cached = copy.withUTF8 { cache.isSecretKey($0) }
+                #expect(cached == Sanitizer.isSecretKey(name), "round \(round): \(name)")
+            }
+        }
+    }
+
     static let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm5hIn0.c2lnbmF0dXJlLXZhbHVlLTEyMw"
     static let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzz9plantedkeybody\n-----END RSA PRIVATE KEY-----"
 
@@ -60,6 +86,28 @@ import TestSupport
         #expect(Redaction.endpoint("host=db user=bfg password=S3cr3t") == "host=db user=bfg password=[REDACTED]")
         #expect(Redaction.endpoint("Server=db;Password=S3cr3t;") == "Server=db;Password=[REDACTED];")
         #expect(Redaction.endpoint("bfg:S3cr3t@db:5432") == "db:5432")
+    }
+
+    /// The cheap test lets a plain URL, a time and an id pass (ingest keeps such records on
+    /// the in-place path), but not a URL with user info, query or fragment, nor a secret in
+    /// a plain URL's path or after it.
+    @Test func theCheapTestPassesPlainURLsOnly() {
+        func cheap(_ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { Redaction.mayHoldSecret($0) }
+        }
+        for plain in ["https://ci.example/runs/67613", "see https://ci.example/runs/1 and http://x.example/", "2026-11-20T09:00:00Z",
+                      "dep-12345", "product.onboarding.checkpoint_completed", "release/1.3", "Paused while the incident 30 is investigated"] {
+            #expect(!cheap(plain), "\(plain)")
+            #expect(Redaction.sanitize(plain) == plain)
+        }
+        for secret in ["https://ci.example/runs/1?token=abc", "https://ci.example/runs/1#t", "https://anna:pw@ci.example/runs/1",
+                       "https://ci.example/runs/1 then https://a@b.example", "https://ci.example/\(Self.jwt)",
+                       "https://ci.example/x;password=pw1", "https://ci.example/AKIAIOSFODNN7EXAMPLE",
+                       "https://ci.example/ghp_" + String(repeating: "a1B2", count: 9), "https://ci.example/x Bearer abcDEF123456"] {
+            #expect(cheap(secret), "\(secret)")
+            #expect(Redaction.sanitize(secret) != secret, "\(secret)")
+        }
     }
 
     /// Random text: whatever the sanitizer changes, the cheap test flagged first.

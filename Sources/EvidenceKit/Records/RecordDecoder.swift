@@ -16,6 +16,7 @@ struct RecordDecoder {
     private var members: [ScannedMember] = []
     private var keys: [Range<Int>] = []
     private let scratch = ScratchStrings()
+    private let keyCache = SecretKeyCache()
 
     static let jsonCells: Set<String> = ["metadata", "summary_counts", "failure_summary"]
 
@@ -53,6 +54,7 @@ struct RecordDecoder {
     private mutating func decodeLine(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, into batch: RecordBatch) {
         var parser = JSONParser(bytes: bytes)
         parser.maxDepth = 32
+        parser.keyCache = keyCache
         var flags = ScanFlags()
         let isObject: Bool
         do {

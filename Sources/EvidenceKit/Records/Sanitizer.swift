@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 /// Sanitizing of accepted records (SPEC §4): secret-looking keys redacted at any depth, URLs
 /// stripped of credentials, strings capped, summary counts numeric only, failure summaries
 /// bounded. Idempotent: a sanitized record sanitizes to itself, so replay sees the same data.
@@ -168,5 +174,50 @@ public enum Sanitizer {
         case .null, .bool, .number:
             return value
         }
+    }
+}
+
+/// `Sanitizer.isSecretKey` remembered per distinct member name: the keys of a records file
+/// repeat on every line, so each is matched against the pattern once.
+///
+/// A fixed table (256 names of up to 64 bytes), so its memory is bounded whatever the input
+/// holds; a name that is longer, or whose slot another name took, is matched again (always
+/// compared byte for byte, so a collision costs time, never a wrong answer).
+final class SecretKeyCache {
+    static let slots = 256
+    static let maxKeyBytes = 64
+    private let names: UnsafeMutablePointer<UInt8>
+    /// The length of the name in each slot; -1 for an empty slot.
+    private let lengths: UnsafeMutablePointer<Int>
+    private let secret: UnsafeMutablePointer<Bool>
+
+    init() {
+        names = .allocate(capacity: Self.slots * Self.maxKeyBytes)
+        lengths = .allocate(capacity: Self.slots)
+        lengths.initialize(repeating: -1, count: Self.slots)
+        secret = .allocate(capacity: Self.slots)
+        secret.initialize(repeating: false, count: Self.slots)
+    }
+
+    deinit {
+        names.deallocate()
+        lengths.deallocate()
+        secret.deallocate()
+    }
+
+    /// Whether the name names a secret (`Sanitizer.isSecretKey`).
+    func isSecretKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = key.count
+        guard count >= 3, count <= Self.maxKeyBytes, let p = key.baseAddress else { return Sanitizer.isSecretKey(key) }
+        // Length and four bytes pick the slot; the record formats' names differ there.
+        let hash = count &* 31 &+ Int(p[0]) &* 7 &+ Int(p[count >> 1]) &* 13 &+ Int(p[count - 1]) &* 17 &+ Int(p[count - 2]) &* 3
+        let slot = hash & (Self.slots - 1)
+        let stored = names + slot * Self.maxKeyBytes
+        if lengths[slot] == count, memcmp(stored, p, count) == 0 { return secret[slot] }
+        let result = Sanitizer.isSecretKey(key)
+        stored.update(from: p, count: count)
+        lengths[slot] = count
+        secret[slot] = result
+        return result
     }
 }

@@ -38,6 +38,8 @@ public struct JSONParser: ~Copyable {
     private var lineStart = 0
     private var depth = 0
     private var scratch: [UInt8] = []
+    /// Remembers which member names name a secret across the lines of one file (`scanObject`).
+    var keyCache: SecretKeyCache?
 
     public init(bytes: UnsafeBufferPointer<UInt8>, recordLines: Bool = false) {
         self.bytes = bytes
@@ -524,7 +526,7 @@ extension JSONParser {
                     && memcmp(bytes.baseAddress! + other.lowerBound, keyBytes.baseAddress!, keyBytes.count) == 0 {
                     throw JSONParseError(message: "duplicate member name", line: keyLine, column: keyColumn)
                 }
-                if Sanitizer.isSecretKey(keyBytes) { flags.insert(.secretKey) }
+                if keyCache?.isSecretKey(keyBytes) ?? Sanitizer.isSecretKey(keyBytes) { flags.insert(.secretKey) }
             }
             keys.append(key.start..<key.end)
             skipWhitespace()
@@ -602,9 +604,12 @@ extension JSONParser {
 
     /// Flags a scanned string value that is long or may hold a secret.
     @inline(__always) private func noteString(_ value: (start: Int, end: Int, escaped: Bool), _ flags: inout ScanFlags) {
-        if value.end - value.start > Sanitizer.maxStringScalars { flags.insert(.longString) }
-        guard !flags.contains(.secretValue) else { return }
-        let raw = UnsafeBufferPointer(rebasing: bytes[value.start..<value.end])
+        let count = value.end - value.start
+        if count > Sanitizer.maxStringScalars { flags.insert(.longString) }
+        // Shorter strings hold none of the shapes (the cheap test says no below 5 bytes).
+        // A bit test: `contains` is a generic call per string in a debug build.
+        guard count >= 5, flags.rawValue & ScanFlags.secretValue.rawValue == 0 else { return }
+        let raw = UnsafeBufferPointer(start: bytes.baseAddress! + value.start, count: count)
         let suspect = value.escaped
             ? JSONParser.unescapedBytes(raw).withUnsafeBufferPointer { Redaction.mayHoldSecret($0) }
             : Redaction.mayHoldSecret(raw)

@@ -112,33 +112,58 @@ public enum Redaction {
     // MARK: - the cheap test
 
     /// Whether the bytes may hold a secret: false means `findings` finds nothing. One pass
-    /// that looks closer only at `:`, `=`, `-`, `J`, `K`, `S`, `_`, space and tab.
+    /// that looks closer only at `:`, `=`, `-`, `J`, `K`, `S`, `_`, space and tab; every
+    /// other byte costs a few comparisons (those nine are all at or below `_`, so lower-case
+    /// letters, digits and most capitals, the bulk of an ordinary string, pass at once). A URL counts
+    /// only when it has an `@`, `?` or `#` before its end (`findings` changes nothing in
+    /// `https://host/path`); the rest of its text is still looked at.
     public static func mayHoldSecret(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = b.count
-        guard n >= 5 else { return false }
+        guard n >= 5, let p = b.baseAddress else { return false }
         var i = 0
         while i < n {
-            switch b[i] {
-            case UInt8(ascii: ":"):
-                if i + 2 < n, b[i + 1] == UInt8(ascii: "/"), b[i + 2] == UInt8(ascii: "/") { return true }
-            case UInt8(ascii: "="):
+            let c = p[i]
+            // Byte values as literals: the pass runs on every string of every record, and a
+            // debug build would call `UInt8(ascii:)` for each comparison.
+            if c > 0x5F || (c >= 0x2E && c <= 0x39) || (c >= 0x41 && c <= 0x5A && c != 0x4A && c != 0x4B && c != 0x53) {
+                // Lower-case letters, `{|}~`, `./`, digits, upper-case letters but J, K, S.
+                i += 1
+                continue
+            }
+            switch c {
+            case 0x3A:  // ":" — a URL "://" with user info, query or fragment
+                if i + 2 < n, p[i + 1] == 0x2F, p[i + 2] == 0x2F, urlHasSecretPart(b, authority: i + 3) { return true }
+            case 0x3D:  // "="
                 if secretKey(before: i, in: b) != nil { return true }
-            case UInt8(ascii: "-"):
-                if i + 10 <= n, matches(b, i, "-----BEGIN", ignoringCase: false) { return true }
-            case UInt8(ascii: "J"):
-                if i >= 2, b[i - 2] == UInt8(ascii: "e"), b[i - 1] == UInt8(ascii: "y") { return true }
-            case UInt8(ascii: "K"), UInt8(ascii: "S"):
-                if i >= 1, i + 2 < n, b[i - 1] == UInt8(ascii: "A"), b[i + 1] == UInt8(ascii: "I"), b[i + 2] == UInt8(ascii: "A") { return true }
-            case UInt8(ascii: "_"):
-                if i >= 3, b[i - 3] == UInt8(ascii: "g"), b[i - 2] == UInt8(ascii: "h"), isGitHubType(b[i - 1]) { return true }
-                if i >= 6, matches(b, i - 6, "github", ignoringCase: false) { return true }
-            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+            case 0x2D:  // "-"
+                if i + 10 <= n, p[i + 1] == 0x2D, matches(b, i, "-----BEGIN", ignoringCase: false) { return true }
+            case 0x4A:  // "J"
+                if i >= 2, p[i - 2] == 0x65, p[i - 1] == 0x79 { return true }  // "eyJ"
+            case 0x4B, 0x53:  // "K", "S"
+                if i >= 1, i + 2 < n, p[i - 1] == 0x41, p[i + 1] == 0x49, p[i + 2] == 0x41 { return true }  // "AKIA", "ASIA"
+            case 0x5F:  // "_"
+                if i >= 3, p[i - 3] == 0x67, p[i - 2] == 0x68, isGitHubType(p[i - 1]) { return true }  // "gh?_"
+                if i >= 6, p[i - 6] == 0x67, matches(b, i - 6, "github", ignoringCase: false) { return true }
+            case 0x20, 0x09:  // space, tab
                 if i >= 6, matches(b, i - 6, "bearer", ignoringCase: true) { return true }
                 if i >= 5, matches(b, i - 5, "basic", ignoringCase: true) { return true }
             default:
                 break
             }
             i += 1
+        }
+        return false
+    }
+
+    /// Whether the URL whose authority starts at `authority` has an `@`, `?` or `#` before it
+    /// ends (`isURLEnd`): the only URLs `findings` shortens.
+    static func urlHasSecretPart(_ b: UnsafeBufferPointer<UInt8>, authority: Int) -> Bool {
+        var j = authority
+        while j < b.count {
+            let c = b[j]
+            if isURLEnd(c) { return false }
+            if c == 0x40 || c == 0x3F || c == 0x23 { return true }  // "@", "?", "#"
+            j += 1
         }
         return false
     }
