@@ -128,19 +128,18 @@ struct DryRunReplay {
                 problems.append("table bfg_flowcontrol.\(name) lacks the runbook column\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))")
             }
         }
-        let withoutRLS = outline.rlsTables.filter { !catalog.rowSecurity.contains($0) }
-        if withoutRLS.isEmpty {
-            verified.append(.rlsEnabled)
-            lines.append("row level security enabled on \(outline.rlsTables.joined(separator: ", "))")
-        } else {
-            problems.append("row level security is not enabled on \(withoutRLS.joined(separator: ", "))")
-        }
-        let withoutPolicy = outline.rlsTables.filter { !catalog.tenantPolicies.contains($0) }
-        if withoutPolicy.isEmpty {
-            verified.append(.tenantPolicies)
-            lines.append("tenant policy (bfg.tenant_id) on \(outline.rlsTables.joined(separator: ", "))")
-        } else {
-            problems.append("no tenant policy on \(withoutPolicy.joined(separator: ", "))")
+        let rlsChecks: [(RunbookObject, found: Set<String>, present: String, absent: String)] = [
+            (.rlsEnabled, catalog.rowSecurity, "row level security enabled on", "row level security is not enabled on"),
+            (.tenantPolicies, catalog.tenantPolicies, "tenant policy (bfg.tenant_id) on", "no tenant policy on"),
+        ]
+        for (object, found, present, absent) in rlsChecks {
+            let lacking = outline.rlsTables.filter { !found.contains($0) }
+            if lacking.isEmpty {
+                verified.append(object)
+                lines.append("\(present) \(outline.rlsTables.joined(separator: ", "))")
+            } else {
+                problems.append("\(absent) \(lacking.joined(separator: ", "))")
+            }
         }
         lines.append("verified objects \(verified.count)/\(RunbookObject.allCases.count): \(verified.map(\.rawValue).joined(separator: ", "))")
         if !problems.isEmpty { throw StepFailure(lines: lines + problems) }
