@@ -87,7 +87,7 @@ enum RehearsalReport {
         var lines = ["rehearsal of \(evaluation.snapshot.session) (\(evaluation.snapshot.payloadChecksumShort)) against \(outcome.target.redacted)"]
         if let family = evaluation.family(.connection) {
             lines.append("connection  \(family.count)  \(family.decision ?? "")")
-            for check in family.checks { lines.append("  \(pad(check.id, 26)) \(pad(check.status.rawValue, 6)) \(check.detail)") }
+            for check in family.checks { lines.append("  \(check.id.padding(to: 26)) \(check.status.rawValue.padding(to: 6)) \(check.detail)") }
         }
         if let family = evaluation.family(.dryRun) {
             lines.append("dry-run     \(family.count)  \(family.decision ?? "")")
@@ -95,15 +95,11 @@ enum RehearsalReport {
             for check in family.checks {
                 let transcript = steps?[check.id]?["transcript"]?.stringValue ?? ""
                 let last = transcript.split(separator: "\n").last.map(String.init) ?? ""
-                lines.append("  \(pad(check.id, 26)) \(pad(check.status.rawValue, 6)) \(check.isReady ? "" : last)")
+                lines.append("  \(check.id.padding(to: 26)) \(check.status.rawValue.padding(to: 6)) \(check.isReady ? "" : last)")
             }
         }
         if let path = outcome.outPath { lines.append("wrote \(path)") }
         lines.append(outcome.evidence.failed ? "a probe or step failed: the evidence names it (exit 1)" : "every probe and step passed")
         return lines.map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }.joined(separator: "\n") + "\n"
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }

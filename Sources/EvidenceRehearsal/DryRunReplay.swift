@@ -207,7 +207,7 @@ struct DryRunReplay {
             return try await session.count("select count(*) from bfg_flowcontrol.users")
         }
         lines.append("tenant \(Rehearsal.isolationProbeTenant) sees \(foreign) actors")
-        if seenOwn.count != own.count || seen.count != own.count {
+        if seen != own {
             throw StepFailure(lines: lines + ["tenant \(snapshot.tenant.id) should see exactly its \(own.count) actors, saw \(seen.count)"])
         }
         if foreign != 0 {

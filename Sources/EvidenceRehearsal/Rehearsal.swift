@@ -114,7 +114,7 @@ struct ConnectionProbe {
         } else {
             transcript.append("no actor named (--actor, or infrastructure.owner): rbac_actor not recorded")
         }
-        let nonce = Checksum.sha256Hex(Array("\(plan.replayID)|\(UInt64.random(in: .min ... .max))".utf8))
+        let nonce = Checksum.hex((0..<32).map { _ in UInt8.random(in: .min ... .max) })
         do {
             try await session.rows("begin")
             try await session.rows("create temporary table evpack_write_probe (nonce text not null) on commit drop")

@@ -102,7 +102,7 @@ public struct RehearsalTarget: Sendable, Equatable {
                 guard !value.isEmpty else { throw fail("sslrootcert names a PEM file") }
                 rootCert = value
             default:
-                throw fail("unknown parameter \"\(JSONParserPrintable.text(key))\"; allowed: \(queryKeys.joined(separator: ", ")) (the password comes from PGPASSWORD)")
+                throw fail("unknown parameter \"\(TerminalText.escaped(key))\"; allowed: \(queryKeys.joined(separator: ", ")) (the password comes from PGPASSWORD)")
             }
         }
         if rootCert != nil, sslMode == .disable || sslMode == .require {
@@ -126,20 +126,5 @@ public struct RehearsalTarget: Sendable, Equatable {
             iterator = iterator.dropFirst(2)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-}
-
-/// Printable forms of user text for messages (control characters escaped).
-enum JSONParserPrintable {
-    static func text(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

@@ -57,22 +57,15 @@ public struct RehearseAction: Sendable {
             throw .invalidOption(name: "--actor", message: "\(actor) is not an actor of \(snapshotPath); actors: \(snapshot.actors.map(\.id).joined(separator: ", "))")
         }
         let password = try Credentials.password(credentialsRef: snapshot.credentialsRef, environment: environment)
-        let document: JSONObject
-        do {
-            guard case .object(let root) = try JSONParser.parse(bytes, maxDepth: SnapshotReader.maxDepth) else {
-                throw InputError.cannotRead(path: snapshotPath, reason: "not a JSON object")
-            }
-            document = root
-        } catch let error as InputError {
-            throw error
-        } catch {
-            throw .cannotRead(path: snapshotPath, reason: "\(error)")
+        // The snapshot was read (and validated) above, so its bytes are one JSON object.
+        guard case .object(let document)? = try? JSONParser.parse(bytes, maxDepth: SnapshotReader.maxDepth) else {
+            throw .cannotRead(path: snapshotPath, reason: "not a JSON object")
         }
         guard let runbook = Evaluator.evaluate(snapshot).family(.runbook)?.packet?.text else {
             throw .invalidOption(name: snapshotPath, message: "the runbook packet could not be made")
         }
         let plan = RehearsalPlan(
-            snapshot: snapshot, payload: Self.payload(of: document), auditEvents: Self.auditEvents(of: document),
+            snapshot: snapshot, payload: SnapshotReader.payload(of: document), auditEvents: Self.auditEvents(of: document),
             runbookSQL: runbook, actor: actorID, recordedAt: recordedAt, target: target,
             connectTimeoutSeconds: connectTimeoutSeconds
         )
@@ -100,15 +93,6 @@ public struct RehearseAction: Sendable {
             outPath: destination == "-" ? nil : destination, bytes: out, evidence: evidence,
             evaluation: Evaluator.evaluate(written), target: target
         )
-    }
-
-    /// The payload object: the snapshot's payload members, exactly as given.
-    static func payload(of document: JSONObject) -> JSONValue {
-        var payload = JSONObject()
-        for key in SnapshotReader.payloadKeys {
-            if let member = document[key] { payload[key] = member }
-        }
-        return .object(payload)
     }
 
     static func auditEvents(of document: JSONObject) -> [RehearsalPlan.AuditEvent] {

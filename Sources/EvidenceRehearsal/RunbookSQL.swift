@@ -1,3 +1,5 @@
+import Foundation
+
 /// The runbook packet as the rehearsal runs it: its exact bytes, cut into statements.
 ///
 /// PostgreSQL's extended protocol (the one postgres-nio speaks) takes one statement per
@@ -48,7 +50,7 @@ public enum RunbookSQL {
         var current: (name: String, columns: [String])?
         let prefix = "create table if not exists bfg_flowcontrol."
         for rawLine in sql.split(separator: "\n", omittingEmptySubsequences: false) {
-            let line = rawLine.trimmingCharacters(in: " \t\r")
+            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if current == nil, line.lowercased().hasPrefix(prefix) {
                 let name = line.dropFirst(prefix.count).prefix { $0 != " " && $0 != "(" }
                 current = (String(name), [])
@@ -63,14 +65,5 @@ public enum RunbookSQL {
             }
         }
         return tables
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: String) -> Substring {
-        var text = self
-        while let first = text.first, set.contains(first) { text = text.dropFirst() }
-        while let last = text.last, set.contains(last) { text = text.dropLast() }
-        return text
     }
 }

@@ -173,7 +173,7 @@ public enum CheckReport {
 
 extension String {
     /// The string padded with spaces to `width` characters.
-    func padding(to width: Int) -> String {
+    public func padding(to width: Int) -> String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

@@ -41,6 +41,16 @@ public enum SnapshotReader {
     /// How deep a snapshot's JSON may nest.
     public static let maxDepth = 256
 
+    /// The payload object: the document's payload members exactly as given (its RFC 8785
+    /// bytes are what the payload checksum hashes).
+    public static func payload(of document: JSONObject) -> JSONValue {
+        var payload = JSONObject()
+        for key in payloadKeys {
+            if let member = document[key] { payload[key] = member }
+        }
+        return .object(payload)
+    }
+
     /// Reads a snapshot from bytes; `file` names it in messages.
     public static func read(_ data: [UInt8], file: String) throws(SnapshotError) -> Snapshot {
         let parsed: Result<(JSONValue, [String: Int]), JSONParseError> = data.withUnsafeBufferPointer { buffer in
@@ -297,14 +307,10 @@ private struct Reader {
         let rollback = rollback(root["rollback"], actorIDs: actorIDs)
         let credentialsRef = credentialsReference(root["credentials_ref"])
 
-        var payload = JSONObject()
-        for key in SnapshotReader.payloadKeys {
-            if let member = (original ?? root)[key] { payload[key] = member }
-        }
+        let payloadValue = SnapshotReader.payload(of: original ?? root)
         guard problems.isEmpty, let session, let capturedAt, let tenant, let adapter, let infrastructure,
               let release, let rollback
         else { return nil }
-        let payloadValue = JSONValue.object(payload)
         return Snapshot(
             session: session, capturedAt: capturedAt, tenant: tenant, adapter: adapter, environments: environments,
             actors: actors, providers: providers, rowCounts: rows, rehearsals: rehearsals, infrastructure: infrastructure,
