@@ -96,7 +96,7 @@ public struct BuildAction: Sendable {
                     "decision": .string(evaluation.production.decision),
                     "blocking": evaluation.production.blocking.map(JSONValue.string) ?? .null,
                 ])),
-                "records": CheckReport.records(evaluation.operations?.counts ?? IngestCounts()),
+                "records": JSONValueEncoder.encode(evaluation.operations?.counts ?? IngestCounts()),
             ]))
         }
     }
@@ -239,8 +239,9 @@ public struct BuildAction: Sendable {
         try files.write("schema/evidence-pack.xsd", templates.schema)
 
         // data/junit.xml and the pages.
-        try files.write("junit.xml", Array(JUnitReport.document(evaluation).utf8))
-        for page in HTMLRenderer(templates: templates).pages(evaluation) {
+        let report = EvidenceReport(evaluation: evaluation, inputs: digests)
+        try files.write("junit.xml", Array(JUnitReport.document(report).utf8))
+        for page in HTMLRenderer(templates: templates).pages(report, snapshot: evaluation.snapshot) {
             try files.write(page.fileName, Array(page.text.utf8))
         }
     }
