@@ -46,6 +46,9 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 ///   canonical JSON and the payload checksum need both rejected.
 /// - Errors people can act on: ours give the line and column (a bad input names file, line
 ///   and field); theirs say "The given data was not valid JSON." with no position.
+///
+/// Small documents of a fixed shape (options.json, the DSSE envelope, the in-toto Statement)
+/// are checked here and then read through `Decodable` (`StrictJSON.decode`).
 public struct JSONParser: ~Copyable {
     public var maxDepth: Int = 128
     public private(set) var lines: [String: Int] = [:]

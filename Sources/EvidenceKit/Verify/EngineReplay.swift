@@ -89,9 +89,11 @@ public struct ReadPackInputsStage: PipelineStage {
         }
         let options: RunOptions
         do {
-            options = try RunOptions(json: try JSONParser.parse(optionsBytes))
+            options = try StrictJSON.decode(RunOptions.self, from: optionsBytes)
         } catch let error as OptionsError {
             throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: error.description)
+        } catch let error as DecodingError {
+            throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: StrictJSON.message(error))
         } catch {
             throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: "not valid JSON: \(error)")
         }
