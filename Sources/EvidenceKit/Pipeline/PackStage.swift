@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -104,15 +105,13 @@ struct PackFiles {
     /// Writes `bytes` to a new file (mode 0644), with an error that names the file and the reason.
     func write(_ relative: String, _ bytes: [UInt8]) throws {
         let path = url(relative).path
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         do {
-            try bytes.withUnsafeBytes { buffer in try FileWriter.writeAll(fd, buffer, path: path) }
-        } catch let error as PackError {
-            close(fd)
-            throw Self.buildError(error)
+            let file = try FileDescriptor.open(
+                path, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead, .otherRead])
+            _ = try file.closeAfter { try file.writeAll(bytes) }
+        } catch {
+            throw BuildError.cannotWrite(path: path, reason: "\(error)")
         }
-        guard close(fd) == 0 else { throw BuildError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 
     /// A write error as a build error about the same file; `BuildError` says "cannot write" itself.
