@@ -145,14 +145,18 @@ public struct ReadInputsStage: PipelineStage {
 
 /// Read inputs → evaluate, the part `check` and `build` share.
 public enum EvaluationPipeline {
-    public static func run(
-        snapshotPath: String, inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)? = nil
-    ) throws(InputError) -> PreparedEvaluation {
-        let read = try ReadInputsStage(progress: progress).run(RawInputs(snapshotPath: snapshotPath, inputs: inputs))
+    public static func run(_ input: RawInputs, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(InputError) -> PreparedEvaluation {
+        let read = try ReadInputsStage(progress: progress).run(input)
         do {
             return try EvaluateStage().run(read)
         } catch {
             throw error.inputError
         }
+    }
+
+    public static func run(
+        snapshotPath: String, inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws(InputError) -> PreparedEvaluation {
+        try run(RawInputs(snapshotPath: snapshotPath, inputs: inputs), progress: progress)
     }
 }
