@@ -112,9 +112,9 @@ import TestSupport
                 object["stuck_running_minutes"] = .number(Double(minutes))
                 json = .object(object)
             }
-            #expect(throws: OptionsError.self, "\(minutes)") { try RunOptions(json: json) }
+            #expect(throws: OptionsError.self, "\(minutes)") { try StrictJSON.decode(RunOptions.self, from: Array(JSONWriter.pretty(json).utf8)) }
         }
         let edge = RunOptions(asOf: asOf, stuckQueuedMinutes: RunOptions.minutesRange.upperBound)
-        #expect(try RunOptions(json: edge.json) == edge)
+        #expect(try StrictJSON.decode(RunOptions.self, from: Array(JSONWriter.pretty(edge.json).utf8)) == edge)
     }
 }

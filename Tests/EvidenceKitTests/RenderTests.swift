@@ -167,14 +167,14 @@ import TestSupport
 
     @Test func storedSnapshotRedactsTheEndpointOnly() throws {
         let (secret, bytes) = try RenderFixtures.evaluation("endpoint-secret.json")
-        let stored = String(decoding: BuildAction.storedSnapshot(bytes, secret.snapshot), as: UTF8.self)
+        let stored = String(decoding: ReportStage.storedSnapshot(bytes, secret.snapshot), as: UTF8.self)
         #expect(!stored.contains("S3cr3t") && !stored.contains("bfg_admin"))
         #expect(stored.contains(secret.snapshot.connection!.redactedEndpoint!))
         // The payload checksum still holds for the stored document.
         let reread = try SnapshotReader.read(Array(stored.utf8), file: "stored.json")
         #expect(reread.payloadChecksum == secret.snapshot.payloadChecksum)
         let (demo, demoBytes) = try RenderFixtures.evaluation("demo-local.json")
-        #expect(BuildAction.storedSnapshot(demoBytes, demo.snapshot) == demoBytes)
+        #expect(ReportStage.storedSnapshot(demoBytes, demo.snapshot) == demoBytes)
     }
 
     @Test func noSecretFromTheEndpointReachesThePack() throws {

@@ -196,7 +196,7 @@ import TestSupport
         value.set("release.link", .string("https://u:rel-pw-1@ci.example/r?sig=rel-sig-1"))
         value.set("infrastructure.secrets_backup.value", .string("nightly to vault, password=inf-pw-1"))
         let snapshot = try Fixtures.snapshot(value)
-        let stored = String(decoding: BuildAction.storedSnapshot(Fixtures.bytes(value), snapshot), as: UTF8.self)
+        let stored = String(decoding: ReportStage.storedSnapshot(Fixtures.bytes(value), snapshot), as: UTF8.self)
         for secret in ["conn-auth-1234567", "probe-secret-1", "ep-pass-1", "dr-tok-ABC12345", "rb-key-1", "rel-pw-1", "rel-sig-1", "inf-pw-1"] {
             #expect(!stored.contains(secret), "\(secret) stored")
         }
@@ -212,7 +212,7 @@ import TestSupport
         #expect(JSONWriter.pretty(CheckReport.json(first)) == JSONWriter.pretty(CheckReport.json(again)))
         // A snapshot without secrets is stored byte for byte.
         let plain = Fixtures.bytes(Fixtures.json("ready.json"))
-        #expect(BuildAction.storedSnapshot(plain, try SnapshotReader.read(plain, file: "r.json")) == plain)
+        #expect(ReportStage.storedSnapshot(plain, try SnapshotReader.read(plain, file: "r.json")) == plain)
     }
 
     @Test(arguments: [
@@ -245,6 +245,6 @@ import TestSupport
         value.set("rows.orders[0].link", .string("https://maps.example/route?from=lviv&to=krakow"))
         let bytes = Fixtures.bytes(value)
         let snapshot = try SnapshotReader.read(bytes, file: "ok.json")
-        #expect(BuildAction.storedSnapshot(bytes, snapshot) == bytes)
+        #expect(ReportStage.storedSnapshot(bytes, snapshot) == bytes)
     }
 }

@@ -1,14 +1,13 @@
-/// `evpack check`: evaluate a snapshot (and its records) and report, writing nothing.
+/// `evpack check`: evaluate a snapshot (and its records) and report, writing nothing: the
+/// pipeline's read-inputs and evaluate stages (`EvaluationPipeline.run`).
 public struct CheckAction: Sendable {
-    public var snapshotPath: String
-    public var inputs: EvaluationInputs
+    public var input: RawInputs
 
     public init(snapshotPath: String, inputs: EvaluationInputs = EvaluationInputs()) {
-        self.snapshotPath = snapshotPath
-        self.inputs = inputs
+        input = RawInputs(snapshotPath: snapshotPath, inputs: inputs)
     }
 
     public func perform(progress: (@Sendable (Int, Int) -> Void)? = nil) throws(InputError) -> PreparedEvaluation {
-        try EvaluationPipeline.run(snapshotPath: snapshotPath, inputs: inputs, progress: progress)
+        try EvaluationPipeline.run(input, progress: progress)
     }
 }

@@ -30,6 +30,38 @@ public struct EvaluationInputs: Sendable {
     }
 }
 
+/// What `check` and `build` start from: the snapshot's path and the options that go with it.
+public struct RawInputs: Sendable {
+    public var snapshotPath: String
+    public var inputs: EvaluationInputs
+
+    public init(snapshotPath: String, inputs: EvaluationInputs = EvaluationInputs()) {
+        self.snapshotPath = snapshotPath
+        self.inputs = inputs
+    }
+}
+
+/// Everything an evaluation reads, read and checked: the snapshot, the run options and the
+/// ledger the records are in.
+public struct EvidenceInputs: Sendable {
+    /// The snapshot file's bytes as given.
+    public var snapshotBytes: [UInt8]
+    public var snapshot: Snapshot
+    public var options: RunOptions
+    /// The ledger the records went through (nil when there were none).
+    public var ledger: Ledger?
+    /// What ingesting the records did (nil with `--ledger` or without records).
+    public var ingest: IngestReport?
+
+    public init(snapshotBytes: [UInt8], snapshot: Snapshot, options: RunOptions, ledger: Ledger? = nil, ingest: IngestReport? = nil) {
+        self.snapshotBytes = snapshotBytes
+        self.snapshot = snapshot
+        self.options = options
+        self.ledger = ledger
+        self.ingest = ingest
+    }
+}
+
 /// A snapshot evaluated with its records: what `check` prints and `build` packs.
 public struct PreparedEvaluation: Sendable {
     public var snapshotBytes: [UInt8]
@@ -40,45 +72,47 @@ public struct PreparedEvaluation: Sendable {
     public var ingest: IngestReport?
 }
 
-/// Snapshot → options → records → checks, shared by `check` and `build`.
-public enum EvaluationPipeline {
-    public static func run(
-        snapshotPath: String, inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)? = nil
-    ) throws(InputError) -> PreparedEvaluation {
+/// The pipeline's first stage for `check` and `build`: reads the snapshot, checks the
+/// options, and puts the records into a ledger (or opens `--ledger`). Every problem is an
+/// `InputError` (exit 2), before anything is written.
+public struct ReadInputsStage: PipelineStage {
+    /// Called as the records are ingested, with bytes done and total.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.progress = progress
+    }
+
+    public func run(_ raw: RawInputs) throws(InputError) -> EvidenceInputs {
+        let inputs = raw.inputs
         if !inputs.records.isEmpty, inputs.ledgerPath != nil {
             throw .badOption([.records, .ledger], message: "use \(ActionOption.records) (a temporary ledger) or \(ActionOption.ledger) DB, not both; `evpack ingest FILE \(ActionOption.ledger) DB` adds records to a ledger")
         }
-        let (snapshot, bytes) = try InputFile.snapshot(snapshotPath)
-        let options = try runOptions(inputs, snapshot: snapshot)
-        var ledger: Ledger?
-        var ingest: IngestReport?
+        let (snapshot, bytes) = try InputFile.snapshot(raw.snapshotPath)
+        let options = try Self.runOptions(inputs, snapshot: snapshot)
+        let (ledger, ingest) = try Self.openLedger(inputs, progress: progress)
+        return EvidenceInputs(snapshotBytes: bytes, snapshot: snapshot, options: options, ledger: ledger, ingest: ingest)
+    }
+
+    /// The ledger the records are read from: `--ledger` opened for reading, or `--records`
+    /// ingested into a temporary one; nil without records.
+    static func openLedger(
+        _ inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws(InputError) -> (ledger: Ledger?, ingest: IngestReport?) {
         if let path = inputs.ledgerPath {
             guard InputFile.isRegularFile(path) else {
                 throw .cannotReadFor(path: path, reason: "no such ledger; create one with `evpack ingest FILE \(ActionOption.ledger) \(path)`")
             }
             // Read-only, one snapshot: nothing is written, and an ingest under way is not seen half done.
-            ledger = try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout)
-        } else if !inputs.records.isEmpty {
-            let temporary = try Ledger.temporary()
-            do {
-                ingest = try temporary.ingest(inputs.records, strict: inputs.strict, progress: progress)
-            } catch {
-                throw .records(error)
-            }
-            ledger = temporary
+            return (try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout), nil)
         }
-        var findings: OperationsFindings?
-        if let ledger {
-            do {
-                findings = try ledger.operations(snapshot: snapshot, options: options)
-            } catch where Ledger.isBusy(error) {
-                throw .records(.busy(path: ledger.path, seconds: ledger.busyTimeout, writing: false))
-            } catch {
-                throw .cannotRead(path: ledger.path, reason: "ledger query failed: \(error)")
-            }
+        guard !inputs.records.isEmpty else { return (nil, nil) }
+        let temporary = try Ledger.temporary()
+        do {
+            return (temporary, try temporary.ingest(inputs.records, strict: inputs.strict, progress: progress))
+        } catch {
+            throw .records(error)
         }
-        let evaluation = Evaluator.evaluate(snapshot, options: options, operations: findings)
-        return PreparedEvaluation(snapshotBytes: bytes, evaluation: evaluation, ledger: ledger, ingest: ingest)
     }
 
     /// The run options: as-of defaults to `captured_at`; a policy file overrides the defaults.
@@ -106,5 +140,23 @@ public enum EvaluationPipeline {
             asOf: inputs.asOf ?? snapshot.capturedAt, window: inputs.window, stuckQueuedMinutes: inputs.stuckQueuedMinutes,
             stuckRunningMinutes: inputs.stuckRunningMinutes, policy: policy
         )
+    }
+}
+
+/// Read inputs → evaluate, the part `check` and `build` share.
+public enum EvaluationPipeline {
+    public static func run(_ input: RawInputs, progress: (@Sendable (Int, Int) -> Void)? = nil) throws(InputError) -> PreparedEvaluation {
+        let read = try ReadInputsStage(progress: progress).run(input)
+        do {
+            return try EvaluateStage().run(read)
+        } catch {
+            throw error.inputError
+        }
+    }
+
+    public static func run(
+        snapshotPath: String, inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws(InputError) -> PreparedEvaluation {
+        try run(RawInputs(snapshotPath: snapshotPath, inputs: inputs), progress: progress)
     }
 }

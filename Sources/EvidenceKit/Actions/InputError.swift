@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemPackage
 
 /// An input the tool cannot work with: exit 2, nothing written.
 public indirect enum InputError: Error, CustomStringConvertible, Sendable {
@@ -45,24 +46,26 @@ public indirect enum InputError: Error, CustomStringConvertible, Sendable {
 public enum InputFile {
     /// The bytes of a file; a clear error when it is missing, a folder or unreadable.
     public static func read(_ path: String) throws(InputError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotRead(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .cannotRead(path: path, reason: "not a regular file") }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .cannotRead(path: path, reason: String(cString: strerror(errno)))
+        do {
+            let file = try FileDescriptor.open(path, .readOnly)
+            return try file.closeAfter {
+                let info = try file.stat()
+                guard info.type == .regular else { throw InputError.cannotRead(path: path, reason: "not a regular file") }
+                var bytes = [UInt8](repeating: 0, count: Int(info.size))
+                var count = 0
+                while count < bytes.count {
+                    let n = try bytes.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[count...])) }
+                    if n == 0 { break }
+                    count += n
+                }
+                bytes.removeSubrange(count...)
+                return bytes
             }
-            if n == 0 { bytes.removeSubrange(offset...); break }
-            offset += n
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw .cannotRead(path: path, reason: "\(error)")
         }
-        return bytes
     }
 
     public static func isRegularFile(_ path: String) -> Bool {

@@ -108,8 +108,20 @@ public struct FamilyResult: Sendable, Equatable {
     /// "N/M".
     public var count: String { fraction(ready, total) }
 
+    /// The check with this id, nil when there is none: for ids that come from outside the
+    /// engine (a pack, a table of test cases). The engine asks with a typed id.
     public func check(_ id: String) -> CheckResult? { checks.first { $0.id == id } }
-    public func check<ID: CheckIdentifier>(_ id: ID) -> CheckResult? { check(id.rawValue) }
+
+    /// One of this family's own checks. The id is typed, so a misspelt one does not compile;
+    /// an id of another family, or a result without the check (which `Evaluator` does not let
+    /// through), is a bug and traps.
+    public func check<ID: CheckIdentifier>(_ id: ID) -> CheckResult {
+        precondition(ID.family == self.id, "check \(ID.family.rawValue).\(id.rawValue) asked of family \(self.id.rawValue)")
+        guard let found = check(id.rawValue) else {
+            preconditionFailure("family \(self.id.rawValue) has no check \(id.rawValue)")
+        }
+        return found
+    }
     public func fact(_ key: String) -> String? { facts.first { $0.key == key }?.value }
 }
 

@@ -56,6 +56,13 @@ public struct Evaluation: Sendable {
 
     public func family(_ id: FamilyID) -> FamilyResult? { families.first { $0.id == id } }
 
+    /// A check's result, by its typed id (which names its family): every evaluated family has
+    /// all its checks, so this cannot miss.
+    public func check<ID: CheckIdentifier>(_ id: ID) -> CheckResult {
+        guard let family = family(ID.family) else { preconditionFailure("family \(ID.family.rawValue) was not evaluated") }
+        return family.check(id)
+    }
+
     /// Packets in the order families produce them.
     public var packets: [Packet] { families.compactMap(\.packet) }
 }

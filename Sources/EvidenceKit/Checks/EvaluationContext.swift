@@ -45,13 +45,11 @@ public struct EvaluationContext: Sendable {
         return decision
     }
 
-    /// Whether a check of a family evaluated earlier is ready. The id is typed, so it names a
-    /// check of its family; a family result without it is a registry bug and traps.
+    /// Whether a check of a family evaluated earlier is ready: the one way a family reads
+    /// another's check. The id is typed, so a misspelt one does not compile; asking before its
+    /// family is evaluated traps (fix the order in Registry.swift), it never reads as "not ready".
     public func isReady<ID: CheckIdentifier>(_ check: ID) -> Bool {
-        guard let found = result(ID.family).check(check) else {
-            preconditionFailure("family \(ID.family.rawValue) has no check \(check.rawValue)")
-        }
-        return found.isReady
+        result(ID.family).check(check).isReady
     }
 
     /// Why evidence does not count: not recorded, or recorded for another payload.

@@ -23,7 +23,7 @@ public struct RunOptions: Sendable, Equatable {
         self.policy = policy
     }
 
-    public enum Window: String, Sendable, CaseIterable {
+    public enum Window: String, Sendable, CaseIterable, Decodable {
         case hour = "1h"
         case day = "24h"
         case week = "7d"
@@ -54,25 +54,36 @@ extension RunOptions {
             "policy": policy.json,
         ]))
     }
+}
 
-    /// Reads options recorded by `json`; throws a message naming the field.
-    public init(json value: JSONValue) throws(OptionsError) {
-        guard case .object(let object) = value else { throw OptionsError("options: expected an object") }
-        guard let asOfText = object["as_of"]?.stringValue, let asOf = Instant(rfc3339: asOfText) else {
+extension RunOptions: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case asOf = "as_of", window, policy
+        case stuckQueuedMinutes = "stuck_queued_minutes", stuckRunningMinutes = "stuck_running_minutes"
+    }
+
+    /// Reads options recorded by `json` (`StrictJSON.decode(RunOptions.self, from:)`); throws
+    /// an `OptionsError` naming the field.
+    public init(from decoder: any Decoder) throws {
+        guard let object = try? decoder.container(keyedBy: CodingKeys.self) else { throw OptionsError("options: expected an object") }
+        guard let asOfText = try? object.decode(String.self, forKey: .asOf), let asOf = Instant(rfc3339: asOfText) else {
             throw OptionsError("options.as_of: expected an RFC 3339 time")
         }
-        guard let windowText = object["window"]?.stringValue, let window = Window(rawValue: windowText) else {
+        guard let window = try? object.decode(Window.self, forKey: .window) else {
             throw OptionsError("options.window: expected 1h, 24h or 7d")
         }
-        func minutes(_ key: String) throws(OptionsError) -> Int {
-            guard case .number(let n)? = object[key], n == n.rounded(), Double(Self.minutesRange.lowerBound)...Double(Self.minutesRange.upperBound) ~= n else {
-                throw OptionsError("options.\(key): expected a whole number of minutes")
+        func minutes(_ key: CodingKeys) throws(OptionsError) -> Int {
+            guard let n = try? object.decode(Double.self, forKey: key), n == n.rounded(),
+                  Double(Self.minutesRange.lowerBound)...Double(Self.minutesRange.upperBound) ~= n else {
+                throw OptionsError("options.\(key.stringValue): expected a whole number of minutes")
             }
             return Int(n)
         }
-        let policy = try object["policy"].map { value throws(OptionsError) in try DeployPolicySet(json: value, base: .defaults) } ?? .defaults
-        self.init(asOf: asOf, window: window, stuckQueuedMinutes: try minutes("stuck_queued_minutes"),
-                  stuckRunningMinutes: try minutes("stuck_running_minutes"), policy: policy)
+        // The policy reader is the --policy file's (DeployPolicySet(json:base:)).
+        let policy = try object.decodeIfPresent(JSONValue.self, forKey: .policy)
+            .map { value throws(OptionsError) in try DeployPolicySet(json: value, base: .defaults) } ?? .defaults
+        self.init(asOf: asOf, window: window, stuckQueuedMinutes: try minutes(.stuckQueuedMinutes),
+                  stuckRunningMinutes: try minutes(.stuckRunningMinutes), policy: policy)
     }
 }
 

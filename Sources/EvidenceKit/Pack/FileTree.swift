@@ -6,6 +6,7 @@ import Darwin
 import Crypto
 import Dispatch
 import Synchronization
+import SystemPackage
 
 /// One thing found in a folder tree, named by its path relative to the tree's root.
 struct TreeEntry: Sendable {
@@ -99,22 +100,19 @@ enum FileHasher {
 
     /// The digest of one file; `keep` returns its bytes too. Links are not followed.
     static func digest(_ path: String, keep: Bool = false, buffer: UnsafeMutableRawBufferPointer, progress: ((Int) -> Void)? = nil) throws(PackError) -> FileDigest {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw PackError(path, "cannot open: \(errnoText())") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw PackError(path, "cannot stat: \(errnoText())") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw PackError(path, "not a regular file") }
+        let file: FileDescriptor
+        do { file = try .open(path, .readOnly, options: [.noFollow, .closeOnExec]) } catch { throw PackError(path, "cannot open: \(error)") }
+        defer { try? file.close() }
+        let info: Stat
+        do { info = try file.stat() } catch { throw PackError(path, "cannot stat: \(error)") }
+        guard info.type == .regular else { throw PackError(path, "not a regular file") }
         var hasher = SHA256()
         var kept: [UInt8]? = keep ? [] : nil
-        if keep { kept!.reserveCapacity(Int(info.st_size)) }
+        if keep { kept!.reserveCapacity(Int(info.size)) }
         var total: Int64 = 0
         while true {
-            let n = read(fd, buffer.baseAddress, buffer.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PackError(path, "cannot read: \(errnoText())")
-            }
+            let n: Int
+            do { n = try file.read(into: buffer) } catch { throw PackError(path, "cannot read: \(error)") }
             if n == 0 { break }
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             hasher.update(bufferPointer: chunk)

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemPackage
 
 /// Writes files so that a reader sees either nothing or the whole file.
 public enum FileWriter {
@@ -18,16 +19,12 @@ public enum FileWriter {
         return (fd, temporary)
     }
 
-    /// Writes all of `bytes` to `fd`.
+    /// Writes all of `bytes` to `fd` (a short write continues, an interrupted one is retried).
     static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(PackError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PackError(path, "cannot write: \(errnoText())")
-            }
-            offset += n
+        do {
+            try FileDescriptor(rawValue: fd).writeAll(bytes)
+        } catch {
+            throw PackError(path, "cannot write: \(error)")
         }
     }
 

@@ -32,24 +32,37 @@ public enum DSSE {
         public var signatures: [(keyID: String?, signature: [UInt8])]
     }
 
+    /// `signature.json` as DSSE v1 lays it out (the base64 still encoded).
+    struct EnvelopeDocument: Decodable {
+        var payloadType: String
+        var payload: String
+        var signatures: [Signature]
+
+        struct Signature: Decodable {
+            var keyid: String?
+            var sig: String
+        }
+    }
+
     /// Reads an envelope; the reason when it is not one.
     public static func parse(_ bytes: [UInt8]) -> Result<Envelope, PackError> {
         let file = BagIt.signatureFile
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { return .failure(PackError(file, "not JSON: \(error)")) }
-        guard let type = value["payloadType"]?.stringValue else { return .failure(PackError(file, "no payloadType")) }
-        guard let body = value["payload"]?.stringValue, let payload = Data(base64Encoded: body) else {
-            return .failure(PackError(file, "payload missing or not base64"))
+        let document: EnvelopeDocument
+        do {
+            document = try StrictJSON.decode(EnvelopeDocument.self, from: bytes)
+        } catch let error as DecodingError {
+            return .failure(PackError(file, StrictJSON.message(error)))
+        } catch {
+            return .failure(PackError(file, "not JSON: \(error)"))
         }
-        guard let list = value["signatures"]?.arrayValue, !list.isEmpty else { return .failure(PackError(file, "no signatures")) }
+        guard let payload = Data(base64Encoded: document.payload) else { return .failure(PackError(file, "payload is not base64")) }
+        guard !document.signatures.isEmpty else { return .failure(PackError(file, "no signatures")) }
         var signatures: [(keyID: String?, signature: [UInt8])] = []
-        for item in list {
-            guard let sig = item["sig"]?.stringValue, let decoded = Data(base64Encoded: sig) else {
-                return .failure(PackError(file, "a signature is missing or not base64"))
-            }
-            signatures.append((item["keyid"]?.stringValue, Array(decoded)))
+        for (index, item) in document.signatures.enumerated() {
+            guard let decoded = Data(base64Encoded: item.sig) else { return .failure(PackError(file, "signatures[\(index)].sig is not base64")) }
+            signatures.append((item.keyid, Array(decoded)))
         }
-        return .success(Envelope(payloadType: type, payload: Array(payload), signatures: signatures))
+        return .success(Envelope(payloadType: document.payloadType, payload: Array(payload), signatures: signatures))
     }
 }
 
@@ -77,22 +90,44 @@ public enum PackStatement {
         ])))
     }
 
+    /// The parts of an in-toto Statement v1 that verify reads.
+    struct Document: Decodable {
+        var type: String
+        var subject: [Subject]
+
+        struct Subject: Decodable {
+            var name: String
+            var digest: Digest
+        }
+
+        struct Digest: Decodable {
+            var sha256: String
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case type = "_type", subject
+        }
+    }
+
     /// The subjects of a statement: name → sha256; the reason when it is not a statement.
     public static func subjects(_ bytes: [UInt8]) -> Result<[String: String], PackError> {
         let file = BagIt.signatureFile
-        let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { return .failure(PackError(file, "the signed payload is not JSON: \(error)")) }
-        guard value["_type"]?.stringValue == type else {
-            return .failure(PackError(file, "the signed payload is not an in-toto Statement v1"))
-        }
-        guard let list = value["subject"]?.arrayValue else { return .failure(PackError(file, "the statement has no subject list")) }
-        var subjects: [String: String] = [:]
-        for item in list {
-            guard let name = item["name"]?.stringValue, let digest = item["digest"]?["sha256"]?.stringValue else {
-                return .failure(PackError(file, "a subject has no name or no sha256 digest"))
+        let document: Document
+        do {
+            document = try StrictJSON.decode(Document.self, from: bytes)
+        } catch let error as DecodingError {
+            if case .keyNotFound(let key, let context) = error, context.codingPath.isEmpty, key.stringValue == "_type" {
+                return .failure(PackError(file, "the signed payload is not an in-toto Statement v1"))
             }
-            if subjects.updateValue(digest.lowercased(), forKey: name) != nil {
-                return .failure(PackError(file, "subject \(name) is listed twice"))
+            return .failure(PackError(file, "the signed statement: \(StrictJSON.message(error))"))
+        } catch {
+            return .failure(PackError(file, "the signed payload is not JSON: \(error)"))
+        }
+        guard document.type == type else { return .failure(PackError(file, "the signed payload is not an in-toto Statement v1")) }
+        var subjects: [String: String] = [:]
+        for item in document.subject {
+            if subjects.updateValue(item.digest.sha256.lowercased(), forKey: item.name) != nil {
+                return .failure(PackError(file, "subject \(item.name) is listed twice"))
             }
         }
         return .success(subjects)

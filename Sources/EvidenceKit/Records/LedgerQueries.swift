@@ -70,9 +70,9 @@ extension Ledger {
     }
 
     /// Writes the sanitized records the checks use, one JSON object per line, in ingest order;
-    /// returns the file's SHA-256 and size.
+    /// returns the file's SHA-256 and size (with a nil `path`, only hashes them).
     @discardableResult
-    public func exportRecords(to path: String, asOf: Instant) throws -> (sha256: String, bytes: Int) {
+    public func exportRecords(to path: String?, asOf: Instant) throws -> (sha256: String, bytes: Int) {
         let expiry = asOf.adding(seconds: -Self.retentionSeconds).nanosecondsSinceEpoch
         return try LineFile.write(path) { file in
             try database.read { db in
@@ -88,9 +88,9 @@ extension Ledger {
     }
 
     /// Writes the rejects (file, line, kind, reason; never content), one JSON object per line;
-    /// returns the file's SHA-256 and size.
+    /// returns the file's SHA-256 and size (with a nil `path`, only hashes them).
     @discardableResult
-    public func exportRejects(to path: String) throws -> (sha256: String, bytes: Int) {
+    public func exportRejects(to path: String?) throws -> (sha256: String, bytes: Int) {
         try LineFile.write(path) { file in
             try database.read { db in
                 let rows = try Row.fetchCursor(db, sql: "SELECT file, line, kind, reason FROM reject ORDER BY seq")
@@ -439,23 +439,31 @@ struct DeployPolicyChecker {
 
 /// Writing a file of lines through a temporary name beside it (`FileWriter.temporary`), renamed
 /// when complete; the bytes are hashed as they are written, so the file is never read back.
+/// Without a path the lines are only hashed.
 final class LineFile {
-    private let fd: Int32
+    private let fd: Int32?
     private let path: String
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
     private var count = 0
     static let flushSize = 1 << 20
 
-    private init(fd: Int32, path: String) {
+    private init(fd: Int32?, path: String) {
         self.fd = fd
         self.path = path
         buffer.reserveCapacity(Self.flushSize + 4096)
     }
 
     /// Writes the lines `body` appends to `path` (mode 0644, no fsync); returns the SHA-256
-    /// and size of what was written. On an error the temporary file is removed.
-    static func write(_ path: String, _ body: (LineFile) throws -> Void) throws -> (sha256: String, bytes: Int) {
+    /// and size of what was written. On an error the temporary file is removed. With a nil
+    /// `path` nothing is written: the SHA-256 and size of what would be.
+    static func write(_ path: String?, _ body: (LineFile) throws -> Void) throws -> (sha256: String, bytes: Int) {
+        guard let path else {
+            let file = LineFile(fd: nil, path: "")
+            try body(file)
+            try file.flush()
+            return (Checksum.hex(file.hasher.finalize()), file.count)
+        }
         let (fd, temporary) = try FileWriter.temporary(beside: path)
         let file = LineFile(fd: fd, path: path)
         do {
@@ -491,7 +499,7 @@ final class LineFile {
         guard !buffer.isEmpty else { return }
         try buffer.withUnsafeBytes { bytes in
             hasher.update(bufferPointer: bytes)
-            try FileWriter.writeAll(fd, bytes, path: path)
+            if let fd { try FileWriter.writeAll(fd, bytes, path: path) }
         }
         count += buffer.count
         buffer.removeAll(keepingCapacity: true)

@@ -28,8 +28,6 @@ public struct EngineReplayer: PackReplayer {
         // On every way out, the temporary ledger goes, used or not.
         defer { (input.streams[Self.recordsPath] as? StreamedRecords)?.discard() }
         let evidencePath = ReplayInput.evidencePath
-        let inputs = ReplayInput.inputsFolder
-        var failures: [(file: String, reason: String)] = []
         guard let xml = input.evidenceXML else {
             return .checked(summary: "replay: no evidence.xml to compare with", failures: [(evidencePath, "missing, so nothing can be replayed against it")])
         }
@@ -39,47 +37,22 @@ public struct EngineReplayer: PackReplayer {
         } catch {
             return .checked(summary: "replay: evidence.xml unreadable", failures: [(evidencePath, "cannot be read: \(error)")])
         }
-        guard let snapshotBytes = input.inputs["snapshot.json"] else { failures.append(("\(inputs)/snapshot.json", "missing")); return .checked(summary: "replay: inputs missing", failures: failures) }
-        guard let optionsBytes = input.inputs["options.json"] else { failures.append(("\(inputs)/options.json", "missing")); return .checked(summary: "replay: inputs missing", failures: failures) }
-        let snapshot: Snapshot
+        let inputs: EvidenceInputs
         do {
-            snapshot = try SnapshotReader.read(snapshotBytes, file: "\(inputs)/snapshot.json")
+            inputs = try ReadPackInputsStage().run(input)
         } catch {
-            return .checked(summary: "replay: the recorded snapshot is invalid", failures: [("\(inputs)/snapshot.json", error.description)])
+            return .checked(summary: error.summary, failures: [(error.file, error.reason)])
         }
-        let options: RunOptions
+        var failures: [(file: String, reason: String)] = []
+        if let report = inputs.ingest, report.rejected > 0 {
+            failures.append((Self.recordsPath, "\(report.rejected) recorded records no longer pass the record rules (first: \(report.rejects.first?.message ?? "?"))"))
+        }
+        let evaluation: Evaluation
         do {
-            options = try RunOptions(json: try JSONParser.parse(optionsBytes))
-        } catch let error as OptionsError {
-            return .checked(summary: "replay: the recorded options are invalid", failures: [("\(inputs)/options.json", error.description)])
+            evaluation = try EvaluateStage().run(inputs).evaluation
         } catch {
-            return .checked(summary: "replay: the recorded options are invalid", failures: [("\(inputs)/options.json", "not valid JSON: \(error)")])
+            return .checked(summary: "replay: the ledger query failed", failures: [(Self.recordsPath, error.reason)])
         }
-        var findings: OperationsFindings?
-        let ingested: (ledger: Ledger, report: IngestReport)?
-        do {
-            if let stream = input.streams[Self.recordsPath] as? StreamedRecords {
-                ingested = try stream.result()
-            } else if let records = input.inputs["records.jsonl"], !records.isEmpty {
-                let ledger = try Ledger.temporary()
-                ingested = (ledger, try ledger.ingest([RecordSource(name: Self.recordsPath, bytes: records)]))
-            } else {
-                ingested = nil
-            }
-        } catch {
-            return .checked(summary: "replay: the recorded records cannot be read", failures: [(Self.recordsPath, "\(error)")])
-        }
-        if let (ledger, report) = ingested, report.files.contains(where: { $0.acceptedByKind.values.reduce(0, +) + $0.rejected > 0 }) {
-            if report.rejected > 0 {
-                failures.append((Self.recordsPath, "\(report.rejected) recorded records no longer pass the record rules (first: \(report.rejects.first?.message ?? "?"))"))
-            }
-            do {
-                findings = try ledger.operations(snapshot: snapshot, options: options)
-            } catch {
-                return .checked(summary: "replay: the ledger query failed", failures: [(Self.recordsPath, "\(error)")])
-            }
-        }
-        let evaluation = Evaluator.evaluate(snapshot, options: options, operations: findings)
         let replayed = EvidenceReport(evaluation: evaluation, inputs: recorded.inputs, text: .xmlSafe)
         for difference in recorded.differences(from: replayed) {
             failures.append((evidencePath, difference))
@@ -89,6 +62,61 @@ public struct EngineReplayer: PackReplayer {
             : "replay: \(failures.count) differences from evidence.xml"
         let decision = PackDecision.bagInfoValue(isGo: evaluation.production.isGo, blocking: evaluation.production.blocking)
         return .checked(summary: summary, failures: failures, decision: decision)
+    }
+}
+
+/// Replay's read stage: a pack's recorded inputs (snapshot, options, and the records, which
+/// went into a temporary ledger as the pack was read) as the `EvidenceInputs` that
+/// `EvaluateStage` takes, just as `ReadInputsStage` gives them to `check` and `build`.
+public struct ReadPackInputsStage: PipelineStage {
+    /// A recorded input that cannot be used: the replay stops with this summary and failure.
+    public struct Failure: Error, Sendable {
+        public var summary: String
+        public var file: String
+        public var reason: String
+    }
+
+    public init() {}
+
+    public func run(_ input: ReplayInput) throws(Failure) -> EvidenceInputs {
+        let inputs = ReplayInput.inputsFolder
+        let recordsPath = EngineReplayer.recordsPath
+        guard let snapshotBytes = input.inputs["snapshot.json"] else { throw Failure(summary: "replay: inputs missing", file: "\(inputs)/snapshot.json", reason: "missing") }
+        guard let optionsBytes = input.inputs["options.json"] else { throw Failure(summary: "replay: inputs missing", file: "\(inputs)/options.json", reason: "missing") }
+        let snapshot: Snapshot
+        do {
+            snapshot = try SnapshotReader.read(snapshotBytes, file: "\(inputs)/snapshot.json")
+        } catch {
+            throw Failure(summary: "replay: the recorded snapshot is invalid", file: "\(inputs)/snapshot.json", reason: error.description)
+        }
+        let options: RunOptions
+        do {
+            options = try StrictJSON.decode(RunOptions.self, from: optionsBytes)
+        } catch let error as OptionsError {
+            throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: error.description)
+        } catch let error as DecodingError {
+            throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: StrictJSON.message(error))
+        } catch {
+            throw Failure(summary: "replay: the recorded options are invalid", file: "\(inputs)/options.json", reason: "not valid JSON: \(error)")
+        }
+        let ingested: (ledger: Ledger, report: IngestReport)?
+        do {
+            if let stream = input.streams[recordsPath] as? StreamedRecords {
+                ingested = try stream.result()
+            } else if let records = input.inputs["records.jsonl"], !records.isEmpty {
+                let ledger = try Ledger.temporary()
+                ingested = (ledger, try ledger.ingest([RecordSource(name: recordsPath, bytes: records)]))
+            } else {
+                ingested = nil
+            }
+        } catch {
+            throw Failure(summary: "replay: the recorded records cannot be read", file: recordsPath, reason: "\(error)")
+        }
+        // A pack built without records has an empty records.jsonl: no ledger, as at build time.
+        guard let (ledger, report) = ingested, report.files.contains(where: { $0.acceptedByKind.values.reduce(0, +) + $0.rejected > 0 }) else {
+            return EvidenceInputs(snapshotBytes: snapshotBytes, snapshot: snapshot, options: options)
+        }
+        return EvidenceInputs(snapshotBytes: snapshotBytes, snapshot: snapshot, options: options, ledger: ledger, ingest: report)
     }
 }
 
