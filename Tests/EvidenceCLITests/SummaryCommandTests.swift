@@ -48,6 +48,18 @@ import TestSupport
         #expect(missing.stderr.contains("cannot read"))
     }
 
+    @Test func summaryFileThatCannotBeOpenedIsNamed() throws {
+        let folder = TestPaths.temporaryFolder("evpack-summary")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out").path
+        let target = folder.appendingPathComponent("no-such-folder/summary.md").path
+        let build = try Run.evpack(["build", TestPaths.snapshot("ready.json"), "--out", out, "--summary", target])
+        #expect(build.status == 2)
+        #expect(build.stderr.contains("\(target): cannot open to append: No such file or directory"), "\(build.stderr)")
+        // The pack itself was written before.
+        #expect(FileManager.default.fileExists(atPath: out + "/evidence-grant-ready-bfg-d6f24eb0.tar.gz"))
+    }
+
     @Test func helpNamesTheJobSummary() throws {
         let help = try Run.evpack(["summary", "--help"])
         #expect(help.status == 0)

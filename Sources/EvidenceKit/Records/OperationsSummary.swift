@@ -62,8 +62,8 @@ public struct OperationsSummary: Sendable, Equatable {
 
 /// The first items of a list and how many there are in all.
 public struct Bounded<Item: Sendable & Equatable>: Sendable, Equatable {
-    public var items: [Item]
     public var total: Int
+    public var items: [Item]
     public init(items: [Item] = [], total: Int = 0) {
         self.items = items
         self.total = total
@@ -171,3 +171,44 @@ public struct TelemetryFamily: Sendable, Equatable {
         self.workspaces = workspaces
     }
 }
+
+// The JSON of `check --format json`: snake_case keys in the order of each CodingKeys (the
+// summary's counts are the report's `records`, not repeated here); JSONValueEncoder writes an
+// absent value as null.
+extension OperationsSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case window, windowStart = "window_start", windowEnd = "window_end", stuckRuns = "stuck_runs", failedRuns = "failed_runs"
+        case runsByOutcome = "runs_by_outcome", recordsPerDay = "records_per_day", activeControls = "active_controls"
+        case deployFindings = "deploy_findings", health, telemetry, rejects
+    }
+}
+
+extension RunSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, type, status, outcome, workspaceID = "workspace_id", createdAt = "created_at", startedAt = "started_at"
+        case completedAt = "completed_at", note
+    }
+}
+
+extension ControlSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, controlKey = "control_key", scope, workspaceID = "workspace_id", actorID = "actor_id"
+        case activatedAt = "activated_at", expiresAt = "expires_at", reason
+    }
+}
+
+extension OperationsSummary.Count: Encodable {
+    enum CodingKeys: String, CodingKey { case label, value = "count" }
+}
+
+extension Bounded: Encodable where Item: Encodable {}
+
+extension DeployFinding: Encodable {
+    enum CodingKeys: String, CodingKey { case jobID = "job_id", project, environment, rule, message }
+}
+
+extension HealthLevel: Encodable {}
+
+extension WorkspaceHealth: Encodable {}
+
+extension TelemetryFamily: Encodable {}

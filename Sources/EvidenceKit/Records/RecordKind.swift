@@ -8,7 +8,7 @@ public enum RecordKind: String, Sendable, CaseIterable, Codable, Comparable {
 }
 
 /// A rejected record line: where it was and why, never its content.
-public struct RecordReject: Sendable, Equatable, Hashable {
+public struct RecordReject: Sendable, Equatable, Hashable, Encodable {
     public var file: String
     /// 1-based line number (for CSV the header is line 1).
     public var line: Int

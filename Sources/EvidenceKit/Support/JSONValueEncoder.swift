@@ -119,6 +119,26 @@ public enum JSONValueEncoder {
         mutating func encode(_ value: UInt16, forKey key: Key) throws { try encode(Leaf(value), forKey: key) }
         mutating func encode(_ value: UInt32, forKey key: Key) throws { try encode(Leaf(value), forKey: key) }
         mutating func encode(_ value: UInt64, forKey key: Key) throws { try encode(Leaf(value), forKey: key) }
+        /// An absent optional is written as `null` (SPEC §1 JSON shows every key), also from
+        /// synthesized `encode(to:)`.
+        mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+            guard let value else { return try encodeNil(forKey: key) }
+            try encode(value, forKey: key)
+        }
+        mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Float?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Int8?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Int16?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt8?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt16?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt32?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
+        mutating func encodeIfPresent(_ value: UInt64?, forKey key: Key) throws { try encodeIfPresent(value.map(Leaf.init), forKey: key) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             NodeEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: type)
         }
@@ -129,7 +149,7 @@ public enum JSONValueEncoder {
         mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]) }
     }
 
-    struct Unkeyed: UnkeyedEncodingContainer {
+    struct Unkeyed: UnkeyedEncodingContainer, LeafEncoding {
         let node: Node
         let codingPath: [any CodingKey]
         var count: Int {
@@ -141,20 +161,6 @@ public enum JSONValueEncoder {
         mutating func encode<T: Encodable>(_ value: T) throws {
             try JSONValueEncoder.put(value, into: node.appended(), codingPath: codingPath)
         }
-        mutating func encode(_ value: Bool) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: String) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Double) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Float) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int8) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int16) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int32) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int64) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt8) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt16) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt32) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt64) throws { try encode(Leaf(value)) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             NodeEncoder(node: node.appended(), codingPath: codingPath).container(keyedBy: type)
         }
@@ -164,26 +170,12 @@ public enum JSONValueEncoder {
         mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.appended(), codingPath: codingPath) }
     }
 
-    struct Single: SingleValueEncodingContainer {
+    struct Single: SingleValueEncodingContainer, LeafEncoding {
         let node: Node
         let codingPath: [any CodingKey]
 
         mutating func encodeNil() throws { node.content = .leaf(.null) }
         mutating func encode<T: Encodable>(_ value: T) throws { try JSONValueEncoder.put(value, into: node, codingPath: codingPath) }
-        mutating func encode(_ value: Bool) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: String) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Double) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Float) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int8) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int16) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int32) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: Int64) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt8) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt16) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt32) throws { try encode(Leaf(value)) }
-        mutating func encode(_ value: UInt64) throws { try encode(Leaf(value)) }
     }
 
     /// A number, string or flag on its way into a node (the containers' typed overloads).
@@ -198,6 +190,29 @@ public enum JSONValueEncoder {
             try c.encodeNil()
         }
     }
+}
+
+/// The typed overloads the unkeyed and single-value containers must have, each stored as a
+/// leaf through the container's generic `encode`.
+protocol LeafEncoding {
+    mutating func encode<T: Encodable>(_ value: T) throws
+}
+
+extension LeafEncoding {
+    mutating func encode(_ value: Bool) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: String) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Double) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Float) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Int) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Int8) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Int16) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Int32) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: Int64) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: UInt) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: UInt8) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: UInt16) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: UInt32) throws { try encode(JSONValueEncoder.Leaf(value)) }
+    mutating func encode(_ value: UInt64) throws { try encode(JSONValueEncoder.Leaf(value)) }
 }
 
 /// Keys spelled at run time: check ids, fact keys, packet keys.
