@@ -5,7 +5,7 @@ import Mustache
 /// Content-Security-Policy: self-contained, no script, every value escaped by `{{name}}`.
 public enum AcrossPages {
     /// The pages; each one takes `across-head` and `across-foot`.
-    static let pages = ["diff", "history", "listing"]
+    static let pages = ["diff", "history", "listing", "message"]
     static let partials = ["head", "foot"]
 
     static let library: MustacheLibrary = {
@@ -44,6 +44,16 @@ public enum AcrossPages {
         }
         if !text.hasSuffix("\n") { text += "\n" }
         return XMLText.sanitized(text)
+    }
+
+    /// The preview's listing of packs, from the context `evpack serve` makes of its packs.
+    public static func listing(_ context: [String: Any]) -> String {
+        render("listing", context)
+    }
+
+    /// A short page with a title and one message (the preview's error pages).
+    public static func message(title: String, message: String, footNote: String) -> String {
+        render("message", ["pageTitle": title, "message": message, "hasNav": false, "footNote": footNote])
     }
 
     /// A status badge: a symbol and a word, never colour alone.

@@ -11,9 +11,12 @@ public enum PackFolder {
     /// `.tar.gz`, `.tar.zst`, `.tar`: the names `evpack build` gives its archives.
     public static let archiveExtensions = Compression.allCases.map(\.fileExtension)
 
-    /// A name that may be a pack: not hidden, not `~…`, no separator or control character.
+    /// Names the preview server uses for its own pages (`/history`, `/diff/OLD/NEW`): never packs.
+    public static let reservedNames: Set<String> = ["history", "diff"]
+
+    /// A name that may be a pack: not hidden, not `~…`, not reserved, no separator or control character.
     public static func isCandidateName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "~") else { return false }
+        guard !reservedNames.contains(name), let first = name.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "~") else { return false }
         return !name.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }
     }
 
