@@ -16,7 +16,8 @@ struct Build: AsyncParsableCommand {
             byte-identical packs. Prints where it wrote and the production decision; with \
             --format json one object instead: name, folder, archive, archive_sha256, \
             payload_checksum, payload_checksum_short, production {decision, blocking} and records \
-            {accepted per kind, rejected, duplicates_skipped, expired}.
+            {accepted per kind, rejected, duplicates_skipped, expired}. --summary FILE appends \
+            the Markdown summary of the pack (see evpack summary) to FILE once the pack is written.
             """
     )
 
@@ -40,6 +41,11 @@ struct Build: AsyncParsableCommand {
     @Option(help: "Output format: text (where it wrote, the production decision) or json (one object, for CI jobs).")
     var format: OutputFormat = .text
 
+    @Option(name: .customLong("summary"), help: ArgumentHelp(
+        "Append the pack's Markdown summary (what evpack summary prints) to this file, made when missing: pass \"$GITHUB_STEP_SUMMARY\" in GitHub Actions.",
+        valueName: "file"))
+    var summary: String?
+
     @OptionGroup var evaluation: EvaluationOptions
     @OptionGroup var render: RenderOptions
 
@@ -53,6 +59,9 @@ struct Build: AsyncParsableCommand {
             bars[stage == "records" ? 0 : 1]?.update(done: done, total: total)
         }
         bars.forEach { $0?.clear() }
+        if let summary {
+            try result.appendSummary(to: summary)
+        }
         if format == .json {
             print(JSONWriter.pretty(try result.json(outputFolder: out)), terminator: "")
             try evaluation.enforce(result.evaluation.production)

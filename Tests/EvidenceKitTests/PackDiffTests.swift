@@ -64,23 +64,23 @@ import TestSupport
         #expect(elapsed < .seconds(30), "\(elapsed)")
     }
 
-    /// A record with one family `f` whose checks have the given statuses, and a packet.
+    /// A pack with one family (`release`) whose checks have the given statuses, and a packet.
     static func pack(_ statuses: [String: String], name: String = "evidence-s-bfg-00000000", decision: String = "GO", packet: String = "A=1\n",
                      asOf: String = "2026-11-20T09:00:00Z", session: String = "s") -> ComparablePack {
-        let checks = statuses.keys.sorted().map { EvidenceRecord.Check(id: $0, status: statuses[$0]!, detail: "detail of \($0)", owner: nil) }
-        let family = EvidenceRecord.Family(
-            id: "f", contract: nil, ready: checks.count { $0.status == "ready" }, total: checks.count, complete: true, decision: nil,
+        let checks = statuses.keys.sorted().map { EvidenceReport.Check(id: $0, status: CheckStatus(rawValue: statuses[$0]!)!, detail: "detail of \($0)", owner: nil) }
+        let family = EvidenceReport.Family(
+            id: .release, contract: nil, ready: checks.count(where: \.isReady), total: checks.count, complete: true, decision: nil,
             successDecision: nil, checks: checks, facts: [],
             packet: .init(key: "p", file: "packets/p.env", checksum: Checksum.shortSHA256(Array(packet.utf8)), sha256: Checksum.sha256Hex(Array(packet.utf8)),
                           bytes: packet.utf8.count, text: packet))
-        let record = EvidenceRecord(
+        let record = EvidenceReport(
             formatVersion: 1, toolVersion: "test",
             snapshot: .init(schema: "BFGScenarioSnapshot.v1", session: session, tenant: "t", capturedAt: asOf, rows: 0,
                             payloadChecksum: String(repeating: "0", count: 64), payloadChecksumShort: "bfg-00000000"),
             options: .init(asOf: asOf, window: "24h", stuckQueuedMinutes: 30, stuckRunningMinutes: 120),
             production: .init(decision: decision, blocking: decision == "GO" ? nil : "BLOCKED", blockingFamily: nil),
-            families: [family], rejectsTotal: 0, inputs: [])
-        return ComparablePack(path: name, name: name, kind: "folder", signed: false, record: record, snapshotSections: [], options: [], recordCounts: nil)
+            families: [family], operations: nil, inputs: [])
+        return ComparablePack(path: name, name: name, kind: "folder", signed: false, report: record, snapshotSections: [], options: [], recordCounts: nil)
     }
 
     @Test func everyStatusChangeIsClassified() {
@@ -149,13 +149,13 @@ import TestSupport
         let hex = String(format: "%08x", i)
         let content = (step % 7 == 6 ? 1 : 0) + (step % 3 == 0 ? 2 : 0) + 4 * (step / 10 % 5)
         var record = pack(statuses, name: "", decision: statuses.values.allSatisfy { $0 == "ready" } ? "GO" : "NO-GO",
-                          packet: "STEP=\(step / 10 % 5)\n", asOf: asOf.rfc3339, session: session).record
+                          packet: "STEP=\(step / 10 % 5)\n", asOf: asOf.rfc3339, session: session).report
         record.snapshot.payloadChecksum = String(format: "%08x", content) + String(repeating: "0", count: 56)
         let name = "evidence-\(session)-bfg-\(hex)"
         let pack = folder.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: pack.appendingPathComponent("data/inputs"), withIntermediateDirectories: true)
         let payload: [(String, [UInt8])] = [
-            ("data/evidence.xml", Array(EvidenceXML.document(record, operations: nil).utf8)),
+            ("data/evidence.xml", Array(EvidenceXML.document(record).utf8)),
             ("data/inputs/snapshot.json", Array("{\"schema\":\"BFGScenarioSnapshot.v1\",\"session\":\"\(session)\"}\n".utf8)),
             ("data/inputs/options.json", Array("{\"as_of\":\"\(asOf.rfc3339)\",\"window\":\"24h\"}\n".utf8)),
         ]

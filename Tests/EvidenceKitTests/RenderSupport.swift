@@ -181,3 +181,11 @@ enum SampleOperations {
             })
     }
 }
+
+extension HTMLRenderer {
+    /// The page of one family of `evaluation`, as the pack shows it.
+    func familyPage(_ family: FamilyResult, _ evaluation: Evaluation) -> HTMLPage {
+        let report = EvidenceReport(evaluation: evaluation)
+        return familyPage(report.family(family.id)!, report, snapshot: evaluation.snapshot)
+    }
+}

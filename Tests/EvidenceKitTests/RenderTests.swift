@@ -154,7 +154,7 @@ import TestSupport
     @Test func blockingChainFollowsDecisionsToTheirRoot() throws {
         let (demo, _) = try RenderFixtures.evaluation("demo-local.json")
         #expect(BlockingChain(demo)?.families == [.release, .dryRun])
-        let open = BlockingChain(demo)!.openChecks(in: demo)
+        let open = BlockingChain(demo)!.openChecks(in: EvidenceReport(evaluation: demo))
         #expect(open.first?.family == .dryRun && open.last?.check.id == "owner_evidence")
         let (infra, _) = try RenderFixtures.evaluation("infra-no-credentials.json")
         #expect(BlockingChain(infra)?.families.first == .wiring)

@@ -18,12 +18,12 @@ import TestSupport
         let xml = EvidenceXML.document(evaluation: evaluation, inputs: Self.digests())
         try SchemaValidator.validate(Array(xml.utf8), schema: try TemplateSet.bundledSchema())
         let record = try EvidenceXML.read(Array(xml.utf8))
-        let expected = EvidenceRecord(evaluation: evaluation, inputs: Self.digests())
+        let expected = EvidenceReport(evaluation: evaluation, inputs: Self.digests(), text: .xmlSafe)
         #expect(record == expected)
         #expect(record.differences(from: expected).isEmpty)
         #expect(record.families.count == evaluation.families.count)
         for (family, result) in zip(record.families, evaluation.families) {
-            #expect(family.checks.map(\.status) == result.checks.map(\.status.rawValue))
+            #expect(family.checks.map(\.status) == result.checks.map(\.status))
             #expect(family.packet?.text == result.packet?.text.replacingOccurrences(of: "\u{7}", with: "\u{FFFD}"))
             #expect(family.packet?.checksum == result.packet?.checksum)
         }
@@ -37,7 +37,7 @@ import TestSupport
             try SchemaValidator.validate(Array(xml.utf8), schema: try TemplateSet.bundledSchema())
             let record = try EvidenceXML.read(Array(xml.utf8))
             #expect(record.rejectsTotal == summary.counts.rejected)
-            #expect(record.family("operations")?.decision == "BLOCKED_BY_OPERATIONS")
+            #expect(record.family(.operations)?.decision == "BLOCKED_BY_OPERATIONS")
             #expect(xml.components(separatedBy: "<reject ").count - 1 == min(summary.rejects.count, EvidenceXML.listedRejects))
         }
     }
@@ -49,7 +49,7 @@ import TestSupport
         let evaluation = try Fixtures.evaluate(value)
         let xml = EvidenceXML.document(evaluation: evaluation, inputs: Self.digests())
         try SchemaValidator.validate(Array(xml.utf8), schema: try TemplateSet.bundledSchema())
-        let detail = try EvidenceXML.read(Array(xml.utf8)).family("infrastructure")?.checks.first { $0.id == "region" }?.detail
+        let detail = try EvidenceXML.read(Array(xml.utf8)).family(.infrastructure)?.checks.first { $0.id == "region" }?.detail
         #expect(detail == "EU\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD} \u{0085}\u{2028}ok\r\n; not accepted")
         #expect(XMLText.sanitized("a\u{0}b") == "a\u{FFFD}b")
     }
@@ -80,21 +80,21 @@ import TestSupport
     @Test func readerRefusesWhatIsNotEvidence() throws {
         #expect(throws: EvidenceXMLError.self) { try EvidenceXML.read(Array("not xml".utf8)) }
         #expect(throws: EvidenceXMLError.self) { try EvidenceXML.read(Array("<other/>".utf8)) }
-        let doctype = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e \"boom\">]><evidence-pack xmlns=\"\(EvidenceRecord.namespace)\"/>"
+        let doctype = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e \"boom\">]><evidence-pack xmlns=\"\(EvidenceReport.namespace)\"/>"
         #expect(throws: EvidenceXMLError.self) { try EvidenceXML.read(Array(doctype.utf8)) }
     }
 
     @Test func differencesNameWhatChanged() throws {
         let (evaluation, _) = try RenderFixtures.evaluation("demo-local.json")
-        let recorded = EvidenceRecord(evaluation: evaluation, inputs: [])
+        let recorded = EvidenceReport(evaluation: evaluation, inputs: [], text: .xmlSafe)
         var replayed = recorded
-        replayed.families[4].checks[0].status = "ready"
+        replayed.families[4].checks[0].status = .ready
         replayed.families[6].packet?.text += "extra\n"
         replayed.production.decision = "GO"
         let differences = recorded.differences(from: replayed)
         #expect(differences.contains("production decision: recorded 'NO-GO', replay gives 'GO'"))
         #expect(differences.contains("family release check env_vars status: recorded 'ready', replay gives 'ready'") == false)
-        #expect(differences.contains { $0.hasPrefix("family release check env_vars status") } == (recorded.families[4].checks[0].status != "ready"))
+        #expect(differences.contains { $0.hasPrefix("family release check env_vars status") } == (recorded.families[4].checks[0].status != .ready))
         #expect(differences.contains { $0.hasPrefix("family preflight packet preflight text") })
     }
 

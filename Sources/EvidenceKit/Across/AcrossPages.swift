@@ -215,7 +215,7 @@ extension AcrossPages {
     }
 
     static func packRow(_ entry: PackHistory.Entry, links: HistoryLinks) -> [String: Any] {
-        let record = entry.pack.record
+        let record = entry.pack.report
         let ready = record.families.reduce(0) { $0 + $1.ready }, total = record.families.reduce(0) { $0 + $1.total }
         var change: Any = false
         if let c = entry.change {
@@ -233,7 +233,7 @@ extension AcrossPages {
     }
 
     static func decisionBadge(_ entry: PackHistory.Entry) -> [String: Any] {
-        let production = entry.pack.record.production
+        let production = entry.pack.report.production
         return [
             "cls": entry.isGo ? "go" : "no-go", "sym": entry.isGo ? "✓" : "✕",
             "text": production.blocking.map { "\(production.decision) \($0)" } ?? production.decision,
@@ -244,16 +244,16 @@ extension AcrossPages {
     static func trends(_ entries: [PackHistory.Entry]) -> [[String: Any]] {
         guard let latest = entries.last else { return [] }
         let picked = SVGTrend.sample(entries.indices, count: trendPoints).map { entries[$0] }
-        return latest.pack.record.families.map { family in
+        return latest.pack.report.families.map { family in
             let values: [(ready: Int, total: Int)?] = picked.map { entry in
-                entry.pack.record.family(family.id).map { ($0.ready, $0.total) }
+                entry.pack.report.family(family.id).map { ($0.ready, $0.total) }
             }
             let first = values.compactMap { $0 }.first
             let trend = SVGTrend(values: values.map { $0.map { $0.total == 0 ? 1 : Double($0.ready) / Double($0.total) } })
             return [
-                "family": family.id, "now": "\(family.ready)/\(family.total)",
+                "family": family.id.rawValue, "now": "\(family.ready)/\(family.total)",
                 "points": trend.points, "width": String(SVGTrend.width), "height": String(SVGTrend.height),
-                "title": "\(family.id): \(first.map { "\($0.ready)/\($0.total)" } ?? "–") → \(family.ready)/\(family.total) over \(plural(entries.count, "pack"))",
+                "title": "\(family.id.rawValue): \(first.map { "\($0.ready)/\($0.total)" } ?? "–") → \(family.ready)/\(family.total) over \(plural(entries.count, "pack"))",
             ]
         }
     }

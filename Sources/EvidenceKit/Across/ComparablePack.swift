@@ -13,16 +13,16 @@ public struct ComparablePack: Sendable {
     public var kind: String
     /// The pack holds `signature.json` (not checked against a key here: `evpack verify --key` does).
     public var signed: Bool
-    /// The results, as `data/evidence.xml` records them. For `history`, check details and
-    /// packet texts are dropped (`Detail.statuses`).
-    public var record: EvidenceRecord
+    /// The results, as `data/evidence.xml` records them (the one typed report). For `history`,
+    /// check details, packet texts and the operations lists are dropped (`Detail.statuses`).
+    public var report: EvidenceReport
     /// Each top-level member of `data/inputs/snapshot.json`, in document order, with the SHA-256
     /// of its RFC 8785 bytes.
     public var snapshotSections: [Section]
     /// The same for `data/inputs/options.json`.
     public var options: [Section]
-    /// Accepted records per kind, in `RecordKind` order; nil when the pack records none (no
-    /// records were read for it).
+    /// Accepted records per kind, in `RecordKind` order, then `rejected`; nil when no records
+    /// were read for the pack.
     public var recordCounts: [RecordCount]?
 
     public struct Section: Sendable, Equatable {
@@ -89,9 +89,9 @@ public struct ComparablePack: Sendable {
             guard let bytes = entry.bytes else { throw Failure(pack: path, reasons: ["\(file): too large to read (\(entry.size) bytes)"]) }
             return bytes
         }
-        var record: EvidenceRecord
+        var report: EvidenceReport
         do {
-            record = try EvidenceXML.read(try bytes(ReplayInput.evidencePath))
+            report = try EvidenceXML.read(try bytes(ReplayInput.evidencePath))
         } catch let error as Failure {
             throw error
         } catch {
@@ -99,17 +99,17 @@ public struct ComparablePack: Sendable {
         }
         let snapshotSections = try sections(bytes(snapshotPath), file: snapshotPath, pack: path)
         let options = try sections(bytes(optionsPath), file: optionsPath, pack: path)
-        let counts = recordCounts(record)
-        if case .statuses = detail { record = record.statusesOnly }
+        let counts = recordCounts(report)
+        if case .statuses = detail { report = report.statusesOnly }
         let name = scan.topFolder ?? lastComponent(path)
         return ComparablePack(
-            path: path, name: name, kind: scan.kind, signed: scan.files[BagIt.signatureFile] != nil, record: record,
+            path: path, name: name, kind: scan.kind, signed: scan.files[BagIt.signatureFile] != nil, report: report,
             snapshotSections: snapshotSections, options: options, recordCounts: counts)
     }
 
     /// Accepted records per kind, as the pack records them.
     // The one place that reads the record counts: the typed operations report replaces it.
-    static func recordCounts(_ record: EvidenceRecord) -> [RecordCount]? {
+    static func recordCounts(_ report: EvidenceReport) -> [RecordCount]? {
         nil
     }
 
@@ -132,14 +132,15 @@ public struct ComparablePack: Sendable {
     }
 
     /// The session (the snapshot's), as the history groups packs.
-    public var session: String { record.snapshot.session }
+    public var session: String { report.snapshot.session }
     /// As-of, RFC 3339.
-    public var asOf: String { record.options.asOf }
+    public var asOf: String { report.options.asOf }
 }
 
-extension EvidenceRecord {
-    /// The record without check details, facts and packet texts: what `history` keeps per pack.
-    var statusesOnly: EvidenceRecord {
+extension EvidenceReport {
+    /// The report without check details, facts, packet texts and the operations report (its
+    /// counts are kept in `recordCounts`): what `history` keeps per pack.
+    var statusesOnly: EvidenceReport {
         var copy = self
         copy.families = families.map { family in
             var family = family
@@ -156,6 +157,7 @@ extension EvidenceRecord {
             return family
         }
         copy.inputs = []
+        copy.operations = nil
         return copy
     }
 }

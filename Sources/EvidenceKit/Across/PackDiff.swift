@@ -126,36 +126,38 @@ public struct PackDiff: Sendable, Equatable {
     public init(old: ComparablePack, new: ComparablePack, packetText: Bool = true) {
         self.old = Self.side(old)
         self.new = Self.side(new)
-        let before = old.record, after = new.record
+        let before = old.report, after = new.report
         var ids = after.families.map(\.id)
         for family in before.families where !ids.contains(family.id) { ids.append(family.id) }
         families = ids.map { id in
-            Family(id: id, before: before.family(id).map(Self.state), after: after.family(id).map(Self.state))
+            Family(id: id.rawValue, before: before.family(id).map(Self.state), after: after.family(id).map(Self.state))
         }
         var checks: [CheckChange] = []
         var notReady: [NotReady] = []
         for id in ids {
             let oldChecks = before.family(id)?.checks ?? [], newChecks = after.family(id)?.checks ?? []
+            let family = id.rawValue
             for check in newChecks {
                 let previous = oldChecks.first { $0.id == check.id }
-                if check.status != "ready" {
-                    notReady.append(NotReady(family: id, check: check.id, status: check.status, detail: check.detail, owner: check.owner))
+                if !check.isReady {
+                    notReady.append(NotReady(family: family, check: check.id, status: check.status.rawValue, detail: check.detail, owner: check.owner))
                 }
                 guard previous?.status != check.status else { continue }
                 let kind: CheckChangeKind
-                switch (previous?.status, check.status) {
+                switch (previous?.isReady, check.isReady) {
                 case (nil, _): kind = .added
-                case ("ready", _): kind = .regressed
-                case (_, "ready"): kind = .fixed
+                case (true, _): kind = .regressed
+                case (_, true): kind = .fixed
                 default: kind = .changed
                 }
                 checks.append(CheckChange(
-                    kind: kind, family: id, check: check.id, before: previous?.status, after: check.status, detail: check.detail,
-                    owner: check.owner))
+                    kind: kind, family: family, check: check.id, before: previous?.status.rawValue, after: check.status.rawValue,
+                    detail: check.detail, owner: check.owner))
             }
             for check in oldChecks where !newChecks.contains(where: { $0.id == check.id }) {
                 checks.append(CheckChange(
-                    kind: .removed, family: id, check: check.id, before: check.status, after: nil, detail: check.detail, owner: check.owner))
+                    kind: .removed, family: family, check: check.id, before: check.status.rawValue, after: nil, detail: check.detail,
+                    owner: check.owner))
             }
         }
         self.checks = checks
@@ -178,14 +180,14 @@ public struct PackDiff: Sendable, Equatable {
     }
 
     static func side(_ pack: ComparablePack) -> Side {
-        let record = pack.record
+        let record = pack.report
         return Side(
             pack: pack.path, name: pack.name, session: record.snapshot.session, asOf: record.options.asOf,
             payloadChecksum: record.snapshot.payloadChecksum, decision: record.production.decision,
             blocking: record.production.blocking, signed: pack.signed)
     }
 
-    static func state(_ family: EvidenceRecord.Family) -> Family.State {
+    static func state(_ family: EvidenceReport.Family) -> Family.State {
         Family.State(ready: family.ready, total: family.total, decision: family.decision)
     }
 

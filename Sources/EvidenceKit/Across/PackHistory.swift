@@ -20,7 +20,7 @@ public struct PackHistory: Sendable {
 
         public var name: String { pack.name }
         public var asOf: String { pack.asOf }
-        public var isGo: Bool { pack.record.production.decision == "GO" }
+        public var isGo: Bool { pack.report.production.decision == "GO" }
     }
 
     /// The short form of the diff from the previous pack of the same session.

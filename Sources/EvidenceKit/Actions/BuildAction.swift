@@ -77,6 +77,20 @@ public struct BuildAction: Sendable {
             return try FileHasher.digest(archive.path, buffer: buffer).sha256
         }
 
+        /// The Markdown summary of the pack (SPEC §10), as `evpack summary` prints it for the archive.
+        public var summary: String {
+            MarkdownSummary.render(EvidenceReport(evaluation: evaluation, text: .xmlSafe), packName: archive.lastPathComponent)
+        }
+
+        /// Appends `summary` to the file at `path` (`$GITHUB_STEP_SUMMARY`), made when missing.
+        public func appendSummary(to path: String) throws(InputError) {
+            do {
+                try FileWriter.append(Array(summary.utf8), to: path)
+            } catch {
+                throw .cannotWrite(path: error.path, reason: error.reason)
+            }
+        }
+
         /// What `build --format json` prints (SPEC §1), keys in this order: `name`, `folder`,
         /// `archive` (both as `outputFolder/…`, so a relative `--out` stays relative),
         /// `archive_sha256`, `payload_checksum`, `payload_checksum_short`, `production`
@@ -96,7 +110,7 @@ public struct BuildAction: Sendable {
                     "decision": .string(evaluation.production.decision),
                     "blocking": evaluation.production.blocking.map(JSONValue.string) ?? .null,
                 ])),
-                "records": CheckReport.records(evaluation.operations?.counts ?? IngestCounts()),
+                "records": JSONValueEncoder.encode(evaluation.operations?.counts ?? IngestCounts()),
             ]))
         }
     }
@@ -239,8 +253,9 @@ public struct BuildAction: Sendable {
         try files.write("schema/evidence-pack.xsd", templates.schema)
 
         // data/junit.xml and the pages.
-        try files.write("junit.xml", Array(JUnitReport.document(evaluation).utf8))
-        for page in HTMLRenderer(templates: templates).pages(evaluation) {
+        let report = EvidenceReport(evaluation: evaluation, inputs: digests)
+        try files.write("junit.xml", Array(JUnitReport.document(report).utf8))
+        for page in HTMLRenderer(templates: templates).pages(report, snapshot: evaluation.snapshot) {
             try files.write(page.fileName, Array(page.text.utf8))
         }
     }

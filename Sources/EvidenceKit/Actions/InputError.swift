@@ -14,6 +14,8 @@ public indirect enum InputError: Error, CustomStringConvertible, Sendable {
     /// A file named by an option cannot be read, for a reason that names options.
     case cannotReadFor(path: String, reason: OptionText)
     case records(IngestError)
+    /// An output file that cannot be written (what failed is in `reason`).
+    case cannotWrite(path: String, reason: String)
 
     /// The message, with each option of an action spelled by `spelling` (the CLI: `--records`).
     public func message(spelling: (ActionOption) -> String) -> String {
@@ -24,11 +26,19 @@ public indirect enum InputError: Error, CustomStringConvertible, Sendable {
         case .badOption(let options, let message): return options.map(spelling).joined(separator: "/") + ": " + message.spelled(spelling)
         case .cannotReadFor(let path, let reason): return "\(path): cannot read: \(reason.spelled(spelling))"
         case .records(let error): return error.description
+        case .cannotWrite(let path, let reason): return "\(path): \(reason)"
         }
     }
 
     /// The message with the options' own names (`records`); people see `message(spelling:)`.
     public var description: String { message(spelling: \.rawValue) }
+
+    /// A pack or file that cannot be read at all (it does not say "cannot read" twice).
+    public init(_ error: PackError) {
+        let prefix = "cannot read: "
+        let reason = error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
+        self = .cannotRead(path: error.path, reason: reason)
+    }
 }
 
 /// Reading whole input files.

@@ -34,10 +34,7 @@ public struct VerifyAction: Sendable {
         do {
             return try PackVerifier.verify(packPath, options: options)
         } catch {
-            // InputError says "cannot read" itself.
-            let prefix = "cannot read: "
-            let reason = error.reason.hasPrefix(prefix) ? String(error.reason.dropFirst(prefix.count)) : error.reason
-            throw .cannotRead(path: error.path, reason: reason)
+            throw InputError(error)
         }
     }
 }

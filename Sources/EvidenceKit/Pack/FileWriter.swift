@@ -31,6 +31,16 @@ public enum FileWriter {
         }
     }
 
+    /// Appends `bytes` to `path` (made when missing) in one `write` per chunk, as
+    /// `$GITHUB_STEP_SUMMARY` and similar files expect.
+    public static func append(_ bytes: [UInt8], to path: String) throws(PackError) {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PackError(path, "cannot open to append: \(errnoText())") }
+        defer { close(fd) }
+        let written = bytes.withUnsafeBytes { buffer in Result { () throws(PackError) in try writeAll(fd, buffer, path: path) } }
+        try written.get()
+    }
+
     /// Writes `bytes` to a temporary name beside `path`, then renames it to `path`.
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, exclusive: Bool = false) throws(PackError) {
         let (fd, temporary) = try temporary(beside: path)

@@ -44,6 +44,11 @@ public struct OperationsSummary: Sendable, Equatable {
         self.telemetry = telemetry
     }
 
+    /// How many workspaces are at each health level, worst first (every level, zeros too).
+    public var healthCounts: [(level: HealthLevel, workspaces: Int)] {
+        HealthLevel.allCases.reversed().map { level in (level, health.filter { $0.level == level }.count) }
+    }
+
     /// A label and a number (a chart bar, a table row).
     public struct Count: Sendable, Equatable {
         public var label: String

@@ -10,11 +10,16 @@ public struct BlockingChain: Sendable, Equatable {
 
     /// The chain of a NO-GO evaluation; nil when production is GO.
     public init?(_ evaluation: Evaluation) {
-        guard !evaluation.production.isGo, var current = evaluation.production.blockingFamily else { return nil }
+        self.init(EvidenceReport(evaluation: evaluation))
+    }
+
+    /// The chain of a NO-GO report; nil when production is GO.
+    public init?(_ report: EvidenceReport) {
+        guard !report.production.isGo, var current = report.production.blockingFamily.flatMap(FamilyID.init(rawValue:)) else { return nil }
         var chain: [FamilyID] = []
-        while !chain.contains(current), let family = evaluation.family(current) {
+        while !chain.contains(current), let family = report.family(current) {
             chain.append(current)
-            guard let next = Self.waitsFor(family, in: evaluation), next != current else { break }
+            guard let next = Self.waitsFor(family, in: report), next != current else { break }
             current = next
         }
         self.families = chain
@@ -22,9 +27,9 @@ public struct BlockingChain: Sendable, Equatable {
 
     /// The family a family's decision waits for, when the decision names one (every blocked
     /// decision the families of Checks/Families make is listed).
-    static func waitsFor(_ family: FamilyResult, in evaluation: Evaluation) -> FamilyID? {
+    static func waitsFor(_ family: EvidenceReport.Family, in report: EvidenceReport) -> FamilyID? {
         guard let decision = family.decision, decision != family.successDecision else {
-            return family.isComplete ? nil : family.id
+            return family.complete ? nil : family.id
         }
         switch decision {
         case "BLOCKED_PENDING_CONNECTION": return .connection
@@ -36,7 +41,7 @@ public struct BlockingChain: Sendable, Equatable {
         case "BLOCKED_PENDING_RUNBOOK": return .runbook
         case "BLOCKED_PENDING_DATA_CUTOVER": return .cutover
         case "BLOCKED_PENDING_INFRASTRUCTURE_OR_CREDENTIALS":
-            return evaluation.family(.infrastructure)?.isComplete == false ? .infrastructure : .wiring
+            return report.family(.infrastructure)?.complete == false ? .infrastructure : .wiring
         case "BLOCKED_BY_OPERATIONS": return .operations
         case "BLOCKED_PENDING_INTEGRATION": return .integration
         default: return nil
@@ -44,9 +49,14 @@ public struct BlockingChain: Sendable, Equatable {
     }
 
     /// The checks that are not ready, root family first: what must happen next.
-    public func openChecks(in evaluation: Evaluation) -> [(family: FamilyID, check: CheckResult)] {
+    public func openChecks(in report: EvidenceReport) -> [(family: FamilyID, check: EvidenceReport.Check)] {
         families.reversed().flatMap { id in
-            (evaluation.family(id)?.checks ?? []).filter { !$0.isReady }.map { (id, $0) }
+            (report.family(id)?.checks ?? []).filter { !$0.isReady }.map { (id, $0) }
         }
     }
+}
+
+extension EvidenceReport {
+    /// Why production is NO-GO, followed to its root; nil when GO.
+    public var blockingChain: BlockingChain? { BlockingChain(self) }
 }

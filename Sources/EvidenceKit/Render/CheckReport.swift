@@ -1,130 +1,28 @@
-/// The summary `evpack check` prints, as text or as the JSON object of SPEC §1.
+/// The summary `evpack check` prints, as text or as the JSON object of SPEC §1: both lay out
+/// the `EvidenceReport` (the JSON through its `Encodable` conformance below).
 public enum CheckReport {
     /// The JSON object of SPEC §1.
     public static func json(_ evaluation: Evaluation) -> JSONValue {
-        let snapshot = evaluation.snapshot
-        var families = JSONObject()
-        for family in evaluation.families {
-            var checks = JSONObject()
-            var details = JSONObject()
-            for check in family.checks {
-                checks[check.id] = .string(check.status.rawValue)
-                details[check.id] = .string(check.detail)
-            }
-            var object = JSONObject([
-                "ready": .number(Double(family.ready)),
-                "total": .number(Double(family.total)),
-                "decision": family.decision.map(JSONValue.string) ?? .null,
-                "checks": .object(checks),
-                "details": .object(details),
-            ])
-            for fact in family.facts { object[fact.key] = .string(fact.value) }
-            families[family.id.rawValue] = .object(object)
-        }
-        var packets = JSONObject()
-        for packet in evaluation.packets {
-            packets[packet.key] = .object(JSONObject(["text": .string(packet.text), "checksum": .string(packet.checksum)]))
-        }
-        let production = evaluation.production
-        return .object(JSONObject([
-            "session": .string(snapshot.session),
-            "payload_checksum": .string(snapshot.payloadChecksum),
-            "payload_checksum_short": .string(snapshot.payloadChecksumShort),
-            "snapshot_rows": .number(Double(snapshot.rowCount)),
-            "as_of": .string(evaluation.asOf.rfc3339),
-            "batches": .string(evaluation.family(.cutover)?.fact("batches") ?? ""),
-            "families": .object(families),
-            "production": .object(JSONObject([
-                "decision": .string(production.decision),
-                "blocking": production.blocking.map(JSONValue.string) ?? .null,
-            ])),
-            "records": records(evaluation.operations?.counts ?? IngestCounts()),
-            "operations": evaluation.operations.map(operations) ?? .null,
-            "packets": .object(packets),
-        ]))
+        json(EvidenceReport(evaluation: evaluation))
     }
 
-    static func records(_ counts: IngestCounts) -> JSONValue {
-        var accepted = JSONObject()
-        for kind in RecordKind.allCases { accepted[kind.rawValue] = .number(Double(counts.accepted[kind] ?? 0)) }
-        return .object(JSONObject([
-            "accepted": .object(accepted),
-            "rejected": .number(Double(counts.rejected)),
-            "duplicates_skipped": .number(Double(counts.duplicatesSkipped)),
-            "expired": .number(Double(counts.expired)),
-        ]))
-    }
-
-    static func operations(_ o: OperationsSummary) -> JSONValue {
-        func number(_ n: Int) -> JSONValue { .number(Double(n)) }
-        func time(_ t: Instant?) -> JSONValue { t.map { .string($0.rfc3339) } ?? .null }
-        func counts(_ list: [OperationsSummary.Count]) -> JSONValue {
-            .array(list.map { .object(JSONObject(["label": .string($0.label), "count": number($0.value)])) })
-        }
-        func runs(_ list: Bounded<RunSummary>) -> JSONValue {
-            .object(JSONObject([
-                "total": number(list.total),
-                "items": .array(list.items.map { run in
-                    .object(JSONObject([
-                        "id": .string(run.id), "type": .string(run.type), "status": .string(run.status),
-                        "outcome": run.outcome.map(JSONValue.string) ?? .null, "workspace_id": .string(run.workspaceID),
-                        "created_at": time(run.createdAt), "started_at": time(run.startedAt), "completed_at": time(run.completedAt),
-                        "note": .string(run.note),
-                    ]))
-                }),
-            ]))
-        }
-        return .object(JSONObject([
-            "window": .string(o.window),
-            "window_start": time(o.windowStart),
-            "window_end": time(o.windowEnd),
-            "stuck_runs": runs(o.stuckRuns),
-            "failed_runs": runs(o.failedRuns),
-            "runs_by_outcome": counts(o.runsByOutcome),
-            "records_per_day": counts(o.recordsPerDay),
-            "active_controls": .array(o.activeControls.map { control in
-                .object(JSONObject([
-                    "id": .string(control.id), "control_key": .string(control.controlKey), "scope": .string(control.scope),
-                    "workspace_id": control.workspaceID.map(JSONValue.string) ?? .null, "actor_id": .string(control.actorID),
-                    "activated_at": time(control.activatedAt), "expires_at": time(control.expiresAt), "reason": .string(control.reason),
-                ]))
-            }),
-            "deploy_findings": .object(JSONObject([
-                "total": number(o.deployFindings.total),
-                "items": .array(o.deployFindings.items.map { finding in
-                    .object(JSONObject([
-                        "job_id": .string(finding.jobID), "project": .string(finding.project), "environment": .string(finding.environment),
-                        "rule": .string(finding.rule), "message": .string(finding.message),
-                    ]))
-                }),
-            ])),
-            "health": .array(o.health.map { health in
-                .object(JSONObject([
-                    "workspace": .string(health.workspace), "level": .string(health.level.rawValue),
-                    "reasons": .array(health.reasons.map(JSONValue.string)),
-                ]))
-            }),
-            "telemetry": .array(o.telemetry.map { family in
-                .object(JSONObject(["family": .string(family.family), "events": number(family.events), "workspaces": number(family.workspaces)]))
-            }),
-            "rejects": .array(o.rejects.map { reject in
-                .object(JSONObject([
-                    "file": .string(reject.file), "line": number(reject.line),
-                    "kind": reject.kind.map { .string($0.rawValue) } ?? .null, "reason": .string(reject.reason),
-                ]))
-            }),
-        ]))
+    public static func json(_ report: EvidenceReport) -> JSONValue {
+        JSONValueEncoder.encode(report)
     }
 
     /// One line per family (id, N/M, decision and facts), then the production decision.
     public static func text(_ evaluation: Evaluation) -> String {
-        let snapshot = evaluation.snapshot
+        text(EvidenceReport(evaluation: evaluation))
+    }
+
+    public static func text(_ report: EvidenceReport) -> String {
+        let snapshot = report.snapshot
         var lines = [
-            "session \(snapshot.session)  payload \(snapshot.payloadChecksumShort)  rows \(snapshot.rowCount)  as-of \(evaluation.asOf.rfc3339)",
+            "session \(snapshot.session)  payload \(snapshot.payloadChecksumShort)  rows \(snapshot.rows)  as-of \(report.options.asOf)",
             "",
         ]
-        let width = evaluation.families.map(\.id.rawValue.count).max() ?? 0
-        for family in evaluation.families {
+        let width = report.families.map(\.id.rawValue.count).max() ?? 0
+        for family in report.families {
             var columns = [family.id.rawValue.padding(to: width), family.count.padding(to: 4)]
             if let decision = family.decision { columns.append(decision) }
             for fact in family.facts where fact.key != "batch_rows" { columns.append("\(fact.key) \(fact.value)") }
@@ -132,12 +30,12 @@ public enum CheckReport {
             while line.hasSuffix(" ") { line.removeLast() }
             lines.append(line)
         }
-        if let operations = evaluation.operations {
+        if let operations = report.operations {
             lines.append("")
             lines.append(contentsOf: operationsText(operations))
         }
         lines.append("")
-        lines.append(evaluation.production.summary)
+        lines.append(report.production.summary)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -159,7 +57,7 @@ public enum CheckReport {
         for finding in o.deployFindings.items.prefix(5) {
             lines.append("             \(finding.jobID) \(finding.project)/\(finding.environment) \(finding.rule): \(finding.message)")
         }
-        let levels = HealthLevel.allCases.reversed().map { level in "\(level.rawValue) \(o.health.filter { $0.level == level }.count)" }
+        let levels = o.healthCounts.map { "\($0.level.rawValue) \($0.workspaces)" }
         lines.append("  health     \(o.health.count) workspaces: " + levels.joined(separator: ", "))
         if !o.telemetry.isEmpty {
             lines.append("  telemetry  " + o.telemetry.map { "\($0.family) \($0.events) events/\($0.workspaces) workspaces" }.joined(separator: ", "))
@@ -168,6 +66,199 @@ public enum CheckReport {
             lines.append("  rejects    \(c.rejected); first: " + o.rejects.prefix(3).map(\.message).joined(separator: "; "))
         }
         return lines
+    }
+}
+
+// MARK: - the JSON layout
+
+/// `check --format json` (SPEC §1): keys in this order, every family's facts beside its
+/// counts, `null` for what is absent.
+extension EvidenceReport: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.encode(snapshot.session, forKey: DynamicKey("session"))
+        try c.encode(snapshot.payloadChecksum, forKey: DynamicKey("payload_checksum"))
+        try c.encode(snapshot.payloadChecksumShort, forKey: DynamicKey("payload_checksum_short"))
+        try c.encode(snapshot.rows, forKey: DynamicKey("snapshot_rows"))
+        try c.encode(options.asOf, forKey: DynamicKey("as_of"))
+        try c.encode(family(.cutover)?.fact("batches") ?? "", forKey: DynamicKey("batches"))
+        var families = c.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey("families"))
+        for family in self.families { try families.encode(family, forKey: DynamicKey(family.id.rawValue)) }
+        try c.encode(production, forKey: DynamicKey("production"))
+        try c.encode(records, forKey: DynamicKey("records"))
+        try c.encode(operations, forKey: DynamicKey("operations"))
+        var packets = c.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey("packets"))
+        for packet in self.packets {
+            var p = packets.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey(packet.key))
+            try p.encode(packet.text, forKey: DynamicKey("text"))
+            try p.encode(packet.checksum, forKey: DynamicKey("checksum"))
+        }
+    }
+}
+
+extension EvidenceReport.Family: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: DynamicKey.self)
+        try c.encode(ready, forKey: DynamicKey("ready"))
+        try c.encode(total, forKey: DynamicKey("total"))
+        try c.encode(decision, forKey: DynamicKey("decision"))
+        var statuses = c.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey("checks"))
+        for check in checks { try statuses.encode(check.status.rawValue, forKey: DynamicKey(check.id)) }
+        var details = c.nestedContainer(keyedBy: DynamicKey.self, forKey: DynamicKey("details"))
+        for check in checks { try details.encode(check.detail, forKey: DynamicKey(check.id)) }
+        for fact in facts { try c.encode(fact.value, forKey: DynamicKey(fact.key)) }
+    }
+}
+
+extension EvidenceReport.Production: Encodable {
+    enum CodingKeys: String, CodingKey { case decision, blocking }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(decision, forKey: .decision)
+        try c.encode(blocking, forKey: .blocking)
+    }
+}
+
+/// `records` in `check --format json` and `build --format json`: accepted per kind (every
+/// kind), then the counts of lines left out.
+extension IngestCounts: Encodable {
+    enum CodingKeys: String, CodingKey { case accepted, rejected, duplicatesSkipped = "duplicates_skipped", expired }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        var kinds = c.nestedContainer(keyedBy: DynamicKey.self, forKey: .accepted)
+        for kind in RecordKind.allCases { try kinds.encode(accepted[kind] ?? 0, forKey: DynamicKey(kind.rawValue)) }
+        try c.encode(rejected, forKey: .rejected)
+        try c.encode(duplicatesSkipped, forKey: .duplicatesSkipped)
+        try c.encode(expired, forKey: .expired)
+    }
+}
+
+extension OperationsSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case window, windowStart = "window_start", windowEnd = "window_end", stuckRuns = "stuck_runs", failedRuns = "failed_runs"
+        case runsByOutcome = "runs_by_outcome", recordsPerDay = "records_per_day", activeControls = "active_controls"
+        case deployFindings = "deploy_findings", health, telemetry, rejects
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(window, forKey: .window)
+        try c.encode(windowStart, forKey: .windowStart)
+        try c.encode(windowEnd, forKey: .windowEnd)
+        try c.encode(stuckRuns, forKey: .stuckRuns)
+        try c.encode(failedRuns, forKey: .failedRuns)
+        try c.encode(runsByOutcome, forKey: .runsByOutcome)
+        try c.encode(recordsPerDay, forKey: .recordsPerDay)
+        try c.encode(activeControls, forKey: .activeControls)
+        try c.encode(deployFindings, forKey: .deployFindings)
+        try c.encode(health, forKey: .health)
+        try c.encode(telemetry, forKey: .telemetry)
+        try c.encode(rejects, forKey: .rejects)
+    }
+}
+
+extension OperationsSummary.Count: Encodable {
+    enum CodingKeys: String, CodingKey { case label, count }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(label, forKey: .label)
+        try c.encode(value, forKey: .count)
+    }
+}
+
+extension Bounded: Encodable where Item: Encodable {
+    enum CodingKeys: String, CodingKey { case total, items }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(total, forKey: .total)
+        try c.encode(items, forKey: .items)
+    }
+}
+
+extension RunSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, type, status, outcome, workspaceID = "workspace_id", createdAt = "created_at", startedAt = "started_at"
+        case completedAt = "completed_at", note
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(type, forKey: .type)
+        try c.encode(status, forKey: .status)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(workspaceID, forKey: .workspaceID)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(completedAt, forKey: .completedAt)
+        try c.encode(note, forKey: .note)
+    }
+}
+
+extension ControlSummary: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case id, controlKey = "control_key", scope, workspaceID = "workspace_id", actorID = "actor_id"
+        case activatedAt = "activated_at", expiresAt = "expires_at", reason
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(controlKey, forKey: .controlKey)
+        try c.encode(scope, forKey: .scope)
+        try c.encode(workspaceID, forKey: .workspaceID)
+        try c.encode(actorID, forKey: .actorID)
+        try c.encode(activatedAt, forKey: .activatedAt)
+        try c.encode(expiresAt, forKey: .expiresAt)
+        try c.encode(reason, forKey: .reason)
+    }
+}
+
+extension DeployFinding: Encodable {
+    enum CodingKeys: String, CodingKey { case jobID = "job_id", project, environment, rule, message }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(jobID, forKey: .jobID)
+        try c.encode(project, forKey: .project)
+        try c.encode(environment, forKey: .environment)
+        try c.encode(rule, forKey: .rule)
+        try c.encode(message, forKey: .message)
+    }
+}
+
+extension WorkspaceHealth: Encodable {
+    enum CodingKeys: String, CodingKey { case workspace, level, reasons }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(workspace, forKey: .workspace)
+        try c.encode(level.rawValue, forKey: .level)
+        try c.encode(reasons, forKey: .reasons)
+    }
+}
+
+extension TelemetryFamily: Encodable {
+    enum CodingKeys: String, CodingKey { case family, events, workspaces }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(family, forKey: .family)
+        try c.encode(events, forKey: .events)
+        try c.encode(workspaces, forKey: .workspaces)
+    }
+}
+
+extension RecordReject: Encodable {
+    enum CodingKeys: String, CodingKey { case file, line, kind, reason }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(file, forKey: .file)
+        try c.encode(line, forKey: .line)
+        try c.encode(kind?.rawValue, forKey: .kind)
+        try c.encode(reason, forKey: .reason)
+    }
+}
+
+/// An instant as RFC 3339 text.
+extension Instant: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rfc3339)
     }
 }
 

@@ -9,14 +9,15 @@ public enum EvidenceXML {
 
     /// The document for `evaluation`; `inputs` are the digests of the files under `data/inputs/`.
     public static func document(evaluation: Evaluation, inputs: [PackFileDigest]) -> String {
-        document(EvidenceRecord(evaluation: evaluation, inputs: inputs), operations: evaluation.operations)
+        document(EvidenceReport(evaluation: evaluation, inputs: inputs, text: .xmlSafe))
     }
 
-    /// The document for a record and, when the records were read, what they showed.
-    public static func document(_ record: EvidenceRecord, operations: OperationsSummary?) -> String {
+    /// The document that records `record` (its operations report included when the records were read).
+    public static func document(_ record: EvidenceReport) -> String {
+        let operations = record.operations
         var xml = XMLBuilder()
         xml.begin("evidence-pack", [
-            ("xmlns", EvidenceRecord.namespace), ("format-version", String(record.formatVersion)),
+            ("xmlns", EvidenceReport.namespace), ("format-version", String(record.formatVersion)),
             ("tool", "evpack"), ("tool-version", record.toolVersion),
         ])
         let snapshot = record.snapshot
@@ -38,12 +39,12 @@ public enum EvidenceXML {
         xml.begin("families")
         for family in record.families {
             xml.begin("family", [
-                ("id", family.id), ("contract", family.contract), ("ready", String(family.ready)),
+                ("id", family.id.rawValue), ("contract", family.contract), ("ready", String(family.ready)),
                 ("total", String(family.total)), ("complete", family.complete ? "true" : "false"),
                 ("decision", family.decision), ("success-decision", family.successDecision),
             ])
             for check in family.checks {
-                xml.begin("check", [("id", check.id), ("status", check.status), ("owner", check.owner)])
+                xml.begin("check", [("id", check.id), ("status", check.status.rawValue), ("owner", check.owner)])
                 xml.text("detail", check.detail)
                 xml.end()
             }
@@ -163,7 +164,7 @@ extension EvidenceXML {
     /// Reads the results back from the bytes of an `evidence.xml`. Does not validate against
     /// the schema (`SchemaValidator.validate` does); refuses a DOCTYPE, and never loads
     /// anything from the network or expands entities.
-    public static func read(_ bytes: [UInt8]) throws(EvidenceXMLError) -> EvidenceRecord {
+    public static func read(_ bytes: [UInt8]) throws(EvidenceXMLError) -> EvidenceReport {
         let document: xmlDocPtr
         switch LibXML2.readMemory(bytes, name: "evidence.xml") {
         case .success(let parsed): document = parsed
@@ -178,21 +179,21 @@ extension EvidenceXML {
 
     /// Reads `evidence.xml` from the element tree.
     private enum Reader {
-        static func record(_ root: XMLNode) throws(EvidenceXMLError) -> EvidenceRecord {
-            guard root.name == "evidence-pack", root.namespace == EvidenceRecord.namespace else {
-                throw EvidenceXMLError(line: root.line, "the root element is not evidence-pack in \(EvidenceRecord.namespace)")
+        static func record(_ root: XMLNode) throws(EvidenceXMLError) -> EvidenceReport {
+            guard root.name == "evidence-pack", root.namespace == EvidenceReport.namespace else {
+                throw EvidenceXMLError(line: root.line, "the root element is not evidence-pack in \(EvidenceReport.namespace)")
             }
             let snapshot = try root.child("snapshot")
             let options = try root.child("options")
             let production = try root.child("production")
-            var families: [EvidenceRecord.Family] = []
+            var families: [EvidenceReport.Family] = []
             for element in try root.child("families").children("family") {
                 families.append(try family(element))
             }
             let inputs = try root.child("inputs").children("file").map { (file: XMLNode) throws(EvidenceXMLError) in
                 PackFileDigest(path: try file.attribute("path"), sha256: try file.attribute("sha256"), bytes: try file.integer("bytes"))
             }
-            return EvidenceRecord(
+            return EvidenceReport(
                 formatVersion: try root.integer("format-version"),
                 toolVersion: try root.attribute("tool-version"),
                 snapshot: .init(
@@ -208,28 +209,110 @@ extension EvidenceXML {
                     decision: try production.attribute("decision"), blocking: production.optionalAttribute("blocking"),
                     blockingFamily: production.optionalAttribute("blocking-family")),
                 families: families,
-                rejectsTotal: try root.child("rejects").integer("total"),
+                operations: try operations(root),
                 inputs: inputs)
         }
 
-        static func family(_ element: XMLNode) throws(EvidenceXMLError) -> EvidenceRecord.Family {
-            var checks: [EvidenceRecord.Check] = []
+        /// The operations report, when the pack records one; its rejects are the ones
+        /// `<rejects>` lists.
+        static func operations(_ root: XMLNode) throws(EvidenceXMLError) -> OperationsSummary? {
+            guard let element = root.children("operations").first else { return nil }
+            let counts = try element.child("counts")
+            var accepted: [RecordKind: Int] = [:]
+            for kind in counts.children("kind") {
+                let name = try kind.attribute("name")
+                guard let recordKind = RecordKind(rawValue: name) else { throw EvidenceXMLError(line: kind.line, "<kind> name='\(name)' is not a record kind") }
+                accepted[recordKind] = try kind.integer("accepted")
+            }
+            func runs(_ name: String) throws(EvidenceXMLError) -> Bounded<RunSummary> {
+                let list = try element.child(name)
+                var items: [RunSummary] = []
+                for run in list.children("run") {
+                    items.append(RunSummary(
+                        id: try run.attribute("id"), type: try run.attribute("type"), status: try run.attribute("status"),
+                        outcome: run.optionalAttribute("outcome"), workspaceID: try run.attribute("workspace"),
+                        createdAt: try run.instant("created-at"), startedAt: try run.optionalInstant("started-at"),
+                        completedAt: try run.optionalInstant("completed-at"), note: try run.child("note").text))
+                }
+                return Bounded(items: items, total: try list.integer("total"))
+            }
+            func counted(_ name: String) throws(EvidenceXMLError) -> [OperationsSummary.Count] {
+                var out: [OperationsSummary.Count] = []
+                for count in try element.child(name).children("count") {
+                    out.append(OperationsSummary.Count(try count.attribute("label"), try count.integer("value")))
+                }
+                return out
+            }
+            var controls: [ControlSummary] = []
+            for control in try element.child("active-controls").children("control") {
+                controls.append(ControlSummary(
+                    id: try control.attribute("id"), controlKey: try control.attribute("key"), scope: try control.attribute("scope"),
+                    workspaceID: control.optionalAttribute("workspace"), actorID: try control.attribute("actor"),
+                    activatedAt: try control.instant("activated-at"), expiresAt: try control.optionalInstant("expires-at"),
+                    reason: try control.child("reason").text))
+            }
+            let findingList = try element.child("deploy-findings")
+            var findings: [DeployFinding] = []
+            for finding in findingList.children("finding") {
+                findings.append(DeployFinding(
+                    jobID: try finding.attribute("job"), project: try finding.attribute("project"),
+                    environment: try finding.attribute("environment"), rule: try finding.attribute("rule"),
+                    message: try finding.child("message").text))
+            }
+            var health: [WorkspaceHealth] = []
+            for workspace in try element.child("health").children("workspace") {
+                let level = try workspace.attribute("level")
+                guard let healthLevel = HealthLevel(rawValue: level) else {
+                    throw EvidenceXMLError(line: workspace.line, "<workspace> level='\(level)' is not a health level")
+                }
+                health.append(WorkspaceHealth(workspace: try workspace.attribute("name"), level: healthLevel,
+                                              reasons: workspace.children("reason").map(\.text)))
+            }
+            var telemetry: [TelemetryFamily] = []
+            for family in try element.child("telemetry").children("family") {
+                telemetry.append(TelemetryFamily(family: try family.attribute("name"), events: try family.integer("events"),
+                                                 workspaces: try family.integer("workspaces")))
+            }
+            var rejects: [RecordReject] = []
+            for reject in try root.child("rejects").children("reject") {
+                rejects.append(RecordReject(file: try reject.attribute("file"), line: try reject.integer("line"),
+                                            kind: reject.optionalAttribute("kind").flatMap(RecordKind.init(rawValue:)), reason: reject.text))
+            }
+            return OperationsSummary(
+                window: try element.attribute("window"), windowStart: try element.instant("window-start"),
+                windowEnd: try element.instant("window-end"),
+                counts: IngestCounts(accepted: accepted, rejected: try counts.integer("rejected"),
+                                     duplicatesSkipped: try counts.integer("duplicates-skipped"), expired: try counts.integer("expired")),
+                rejects: rejects, stuckRuns: try runs("stuck-runs"), failedRuns: try runs("failed-runs"),
+                runsByOutcome: try counted("runs-by-outcome"), recordsPerDay: try counted("records-per-day"),
+                activeControls: controls, deployFindings: Bounded(items: findings, total: try findingList.integer("total")),
+                health: health, telemetry: telemetry)
+        }
+
+        static func family(_ element: XMLNode) throws(EvidenceXMLError) -> EvidenceReport.Family {
+            var checks: [EvidenceReport.Check] = []
             for check in element.children("check") {
-                checks.append(.init(id: try check.attribute("id"), status: try check.attribute("status"),
+                let status = try check.attribute("status")
+                guard let checkStatus = CheckStatus(rawValue: status) else {
+                    throw EvidenceXMLError(line: check.line, "<check> status='\(status)' is not ready, next, review or blocked")
+                }
+                checks.append(.init(id: try check.attribute("id"), status: checkStatus,
                                     detail: try check.child("detail").text, owner: check.optionalAttribute("owner")))
             }
-            var facts: [EvidenceRecord.Fact] = []
+            var facts: [EvidenceReport.Fact] = []
             for fact in element.children("fact") {
                 facts.append(.init(key: try fact.attribute("key"), value: fact.text))
             }
-            var packet: EvidenceRecord.Packet?
+            var packet: EvidenceReport.Packet?
             if let p = element.children("packet").first {
                 packet = .init(key: try p.attribute("key"), file: try p.attribute("file"), checksum: try p.attribute("checksum"),
                                sha256: try p.attribute("sha256"), bytes: try p.integer("bytes"), text: p.text)
             }
             let complete = try element.attribute("complete")
-            return EvidenceRecord.Family(
-                id: try element.attribute("id"), contract: element.optionalAttribute("contract"),
+            let id = try element.attribute("id")
+            guard let familyID = FamilyID(rawValue: id) else { throw EvidenceXMLError(line: element.line, "<family> id='\(id)' is not a check family") }
+            return EvidenceReport.Family(
+                id: familyID, contract: element.optionalAttribute("contract"),
                 ready: try element.integer("ready"), total: try element.integer("total"),
                 complete: complete == "true" || complete == "1", decision: element.optionalAttribute("decision"),
                 successDecision: element.optionalAttribute("success-decision"),
@@ -300,6 +383,16 @@ struct XMLNode {
     func attribute(_ name: String) throws(EvidenceXMLError) -> String {
         guard let value = optionalAttribute(name) else { throw EvidenceXMLError(line: line, "<\(self.name)> has no \(name) attribute") }
         return value
+    }
+
+    func instant(_ name: String) throws(EvidenceXMLError) -> Instant {
+        let value = try attribute(name)
+        guard let instant = Instant(rfc3339: value) else { throw EvidenceXMLError(line: line, "<\(self.name)> \(name)='\(value)' is not an RFC 3339 time") }
+        return instant
+    }
+
+    func optionalInstant(_ name: String) throws(EvidenceXMLError) -> Instant? {
+        optionalAttribute(name) == nil ? nil : try instant(name)
     }
 
     func integer(_ name: String) throws(EvidenceXMLError) -> Int {

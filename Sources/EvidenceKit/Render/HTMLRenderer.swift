@@ -13,7 +13,9 @@ public struct HTMLPage: Sendable, Equatable {
 }
 
 /// Renders the reviewer pages of a pack from a template set: `index.html`, one page per
-/// family, and `operations.html` when the records were read.
+/// family, and `operations.html` when the records were read. The figures come from the
+/// `EvidenceReport`; the snapshot gives only what the pages add for people (actors' names,
+/// the tenant's name, recorded transcripts).
 ///
 /// Every value reaches the templates as a string and is HTML-escaped by `{{name}}`; lists
 /// from the records are cut to `listLimit` rows, so a page's size does not grow with the
@@ -31,40 +33,48 @@ public struct HTMLRenderer: Sendable {
 
     /// Every page, index first, then the families in display order.
     public func pages(_ evaluation: Evaluation) -> [HTMLPage] {
-        var pages = [index(evaluation)]
-        for family in evaluation.families {
-            pages.append(familyPage(family, evaluation))
+        pages(EvidenceReport(evaluation: evaluation), snapshot: evaluation.snapshot)
+    }
+
+    /// Every page of `report`, index first, then the families in display order.
+    public func pages(_ report: EvidenceReport, snapshot: Snapshot) -> [HTMLPage] {
+        var pages = [index(report, snapshot: snapshot)]
+        for family in report.families {
+            pages.append(familyPage(family, report, snapshot: snapshot))
         }
-        if Self.hasOperationsPageOnly(evaluation) {
-            pages.append(operationsPage(evaluation))
+        if Self.hasOperationsPageOnly(report) {
+            pages.append(operationsPage(report, snapshot: snapshot))
         }
         return pages
     }
 
     /// Records were read but no operations family ran: their page stands on its own.
-    private static func hasOperationsPageOnly(_ evaluation: Evaluation) -> Bool {
-        evaluation.operations != nil && evaluation.family(.operations) == nil
+    private static func hasOperationsPageOnly(_ report: EvidenceReport) -> Bool {
+        report.operations != nil && report.family(.operations) == nil
     }
 
     /// The file name of a family's page.
     public static func fileName(_ family: FamilyID) -> String { family.rawValue + ".html" }
 
     public func index(_ evaluation: Evaluation) -> HTMLPage {
-        var context = common(evaluation, title: labels.format("index.title"), current: nil)
+        index(EvidenceReport(evaluation: evaluation), snapshot: evaluation.snapshot)
+    }
+
+    public func index(_ report: EvidenceReport, snapshot: Snapshot) -> HTMLPage {
+        var context = common(report, title: labels.format("index.title"), current: nil)
         context["isIndex"] = true
-        context["production"] = production(evaluation)
-        context["chain"] = chain(evaluation) ?? false
-        context["families"] = evaluation.families.map { familyRow($0) }
-        context["operations"] = evaluation.operations.map { operationsOverview($0) } ?? false
-        let snapshot = evaluation.snapshot
-        context["tenant"] = snapshot.tenant.name.map { "\($0) (\(snapshot.tenant.id))" } ?? snapshot.tenant.id
-        context["rows"] = String(snapshot.rowCount)
-        context["capturedAt"] = snapshot.capturedAt.rfc3339
+        context["production"] = production(report)
+        context["chain"] = chain(report, snapshot) ?? false
+        context["families"] = report.families.map { familyRow($0) }
+        context["operations"] = report.operations.map { operationsOverview($0) } ?? false
+        context["tenant"] = snapshot.tenant.name.map { "\($0) (\(report.snapshot.tenant))" } ?? report.snapshot.tenant
+        context["rows"] = String(report.snapshot.rows)
+        context["capturedAt"] = report.snapshot.capturedAt
         return render("index", context, fileName: "index.html")
     }
 
-    public func familyPage(_ family: FamilyResult, _ evaluation: Evaluation) -> HTMLPage {
-        var context = common(evaluation, title: familyTitle(family.id), current: family.id)
+    public func familyPage(_ family: EvidenceReport.Family, _ report: EvidenceReport, snapshot: Snapshot) -> HTMLPage {
+        var context = common(report, title: familyTitle(family.id), current: family.id)
         var model = familyRow(family)
         model["summary"] = labels.format("family_summary.\(family.id.rawValue)")
         model["contract"] = family.contract ?? false
@@ -76,7 +86,7 @@ public struct HTMLRenderer: Sendable {
         model["checks"] = family.checks.map { check in
             [
                 "id": check.id, "label": checkLabel(family.id, check.id), "status": status(check.status),
-                "detail": check.detail, "owner": owner(check.owner, evaluation.snapshot),
+                "detail": check.detail, "owner": owner(check.owner, snapshot),
             ] as [String: Any]
         }
         model["packet"] = family.packet.map { packet in
@@ -85,9 +95,9 @@ public struct HTMLRenderer: Sendable {
                 "sha256": packet.sha256,
             ] as [String: Any]
         } ?? false
-        model["recorded"] = recorded(family.id, evaluation.snapshot) ?? false
+        model["recorded"] = recorded(family.id, snapshot) ?? false
         context["family"] = model
-        if family.id == .operations, let operations = evaluation.operations {
+        if family.id == .operations, let operations = report.operations {
             context["operations"] = operationsDetail(operations)
         } else {
             context["operations"] = false
@@ -96,10 +106,10 @@ public struct HTMLRenderer: Sendable {
     }
 
     /// The operations page when the records were read but no operations family ran.
-    public func operationsPage(_ evaluation: Evaluation) -> HTMLPage {
-        var context = common(evaluation, title: familyTitle(.operations), current: .operations)
+    public func operationsPage(_ report: EvidenceReport, snapshot: Snapshot) -> HTMLPage {
+        var context = common(report, title: familyTitle(.operations), current: .operations)
         context["family"] = false
-        context["operations"] = evaluation.operations.map { operationsDetail($0) } ?? false
+        context["operations"] = report.operations.map { operationsDetail($0) } ?? false
         return render("family", context, fileName: Self.fileName(.operations))
     }
 
@@ -147,12 +157,12 @@ public struct HTMLRenderer: Sendable {
         return HTMLPage(fileName: fileName, text: XMLText.sanitized(text))
     }
 
-    private func common(_ evaluation: Evaluation, title: String, current: FamilyID?) -> [String: Any] {
-        let snapshot = evaluation.snapshot
-        var nav: [[String: Any]] = evaluation.families.map { family in
+    private func common(_ report: EvidenceReport, title: String, current: FamilyID?) -> [String: Any] {
+        let snapshot = report.snapshot
+        var nav: [[String: Any]] = report.families.map { family in
             ["href": Self.fileName(family.id), "title": familyTitle(family.id), "current": family.id == current]
         }
-        if Self.hasOperationsPageOnly(evaluation) {
+        if Self.hasOperationsPageOnly(report) {
             nav.append(["href": Self.fileName(.operations), "title": familyTitle(.operations), "current": current == .operations])
         }
         return [
@@ -162,8 +172,8 @@ public struct HTMLRenderer: Sendable {
             "session": snapshot.session,
             "payloadChecksum": snapshot.payloadChecksum,
             "payloadShort": snapshot.payloadChecksumShort,
-            "asOf": evaluation.asOf.rfc3339,
-            "toolVersion": EvidencePack.version,
+            "asOf": report.options.asOf,
+            "toolVersion": report.toolVersion,
             "isIndex": false,
             "nav": nav,
         ]
@@ -193,35 +203,35 @@ public struct HTMLRenderer: Sendable {
         return "\(name) (\(id))"
     }
 
-    func decision(_ code: String?, of family: FamilyResult? = nil) -> Any {
+    func decision(_ code: String?, of family: EvidenceReport.Family? = nil) -> Any {
         guard let code else { return false }
         return ["code": code, "explanation": explanation(code, of: family) ?? false] as [String: Any]
     }
 
     /// The label of a decision code; operations blocked for want of any record says so, not
     /// that the records show something that blocks.
-    func explanation(_ code: String, of family: FamilyResult?) -> String? {
+    func explanation(_ code: String, of family: EvidenceReport.Family?) -> String? {
         if code == "BLOCKED_BY_OPERATIONS", family?.checks.contains(where: { $0.id == "records_present" && !$0.isReady }) == true {
             return labels.text("decision.BLOCKED_BY_OPERATIONS_NO_RECORDS")
         }
         return labels.text("decision.\(code)")
     }
 
-    private func familyRow(_ family: FamilyResult) -> [String: Any] {
+    private func familyRow(_ family: EvidenceReport.Family) -> [String: Any] {
         let percent = family.total == 0 ? 0 : family.ready * 100 / family.total
         let worst: CheckStatus = family.checks.contains { $0.status == .blocked } ? .blocked
             : family.checks.contains { $0.status == .review } ? .review : .next
-        var state = status(family.isComplete ? .ready : worst)
-        state["text"] = labels.format(family.isComplete ? "family.complete" : "family.incomplete")
+        var state = status(family.complete ? .ready : worst)
+        state["text"] = labels.format(family.complete ? "family.complete" : "family.incomplete")
         return [
             "id": family.id.rawValue, "href": Self.fileName(family.id), "title": familyTitle(family.id),
             "count": family.count, "state": state, "decision": decision(family.decision, of: family),
-            "bar": ["count": family.count, "percent": String(percent), "complete": family.isComplete] as [String: Any],
+            "bar": ["count": family.count, "percent": String(percent), "complete": family.complete] as [String: Any],
         ]
     }
 
-    private func production(_ evaluation: Evaluation) -> [String: Any] {
-        let production = evaluation.production
+    private func production(_ report: EvidenceReport) -> [String: Any] {
+        let production = report.production
         var model: [String: Any] = [
             "cls": production.isGo ? "go" : "no-go",
             "symbol": production.isGo ? "✓" : "✕",
@@ -229,26 +239,26 @@ public struct HTMLRenderer: Sendable {
             "sentence": labels.format(production.isGo ? "production.go_sentence" : "production.no_go_sentence"),
             "blocking": false,
         ]
-        if let code = production.blocking, let family = production.blockingFamily {
+        if let code = production.blocking, let family = production.blockingFamily.flatMap(FamilyID.init(rawValue:)) {
             model["blocking"] = [
-                "code": code, "explanation": explanation(code, of: evaluation.family(family)) ?? false,
+                "code": code, "explanation": explanation(code, of: report.family(family)) ?? false,
                 "familyTitle": familyTitle(family), "href": Self.fileName(family),
             ] as [String: Any]
         }
         return model
     }
 
-    private func chain(_ evaluation: Evaluation) -> [String: Any]? {
-        guard let chain = BlockingChain(evaluation) else { return nil }
+    private func chain(_ report: EvidenceReport, _ snapshot: Snapshot) -> [String: Any]? {
+        guard let chain = report.blockingChain else { return nil }
         let steps: [[String: Any]] = chain.families.compactMap { id in
-            guard let family = evaluation.family(id) else { return nil }
+            guard let family = report.family(id) else { return nil }
             return ["title": familyTitle(id), "href": Self.fileName(id), "count": family.count, "decision": decision(family.decision, of: family)]
         }
-        let actions: [[String: Any]] = chain.openChecks(in: evaluation).map { item in
+        let actions: [[String: Any]] = chain.openChecks(in: report).map { item in
             [
                 "familyTitle": familyTitle(item.family), "href": Self.fileName(item.family),
                 "id": item.check.id, "label": checkLabel(item.family, item.check.id), "status": status(item.check.status),
-                "detail": item.check.detail, "owner": owner(item.check.owner, evaluation.snapshot),
+                "detail": item.check.detail, "owner": owner(item.check.owner, snapshot),
             ]
         }
         return ["steps": steps, "actions": actions]
@@ -262,15 +272,13 @@ public struct HTMLRenderer: Sendable {
 
     /// The totals the index shows; no lists, so the index stays small whatever the records.
     private func operationsOverview(_ ops: OperationsSummary) -> [String: Any] {
-        var levels: [HealthLevel: Int] = [:]
-        for workspace in ops.health { levels[workspace.level, default: 0] += 1 }
         return [
             "href": Self.fileName(.operations),
             "window": ops.window, "windowStart": ops.windowStart.rfc3339, "windowEnd": ops.windowEnd.rfc3339,
             "accepted": String(ops.counts.totalAccepted), "rejected": String(ops.counts.rejected),
             "stuckTotal": String(ops.stuckRuns.total), "failedTotal": String(ops.failedRuns.total),
             "controlsTotal": String(ops.activeControls.count), "findingsTotal": String(ops.deployFindings.total),
-            "healthCounts": HealthLevel.allCases.reversed().map { ["status": health($0), "value": String(levels[$0] ?? 0)] as [String: Any] },
+            "healthCounts": ops.healthCounts.map { ["status": health($0.level), "value": String($0.workspaces)] as [String: Any] },
         ]
     }
 

@@ -18,17 +18,21 @@ public enum JUnitReport {
     public static let productionCase = "decision"
 
     public static func document(_ evaluation: Evaluation) -> String {
-        let snapshot = evaluation.snapshot
-        let production = evaluation.production
-        let checks = evaluation.families.reduce(0) { $0 + $1.total } + 1
-        let failures = evaluation.families.reduce(0) { $0 + $1.total - $1.ready } + (production.isGo ? 0 : 1)
-        let timestamp = String(evaluation.asOf.rfc3339.dropLast()) // JUnit timestamps carry no zone (ISO 8601 local form), UTC here.
+        document(EvidenceReport(evaluation: evaluation))
+    }
+
+    public static func document(_ report: EvidenceReport) -> String {
+        let snapshot = report.snapshot
+        let production = report.production
+        let checks = report.families.reduce(0) { $0 + $1.total } + 1
+        let failures = report.families.reduce(0) { $0 + $1.total - $1.ready } + (production.isGo ? 0 : 1)
+        let timestamp = String(report.options.asOf.dropLast()) // JUnit timestamps carry no zone (ISO 8601 local form), UTC here.
         var xml = XMLBuilder()
         xml.begin("testsuites", [
             ("name", "\(package) \(snapshot.session) \(snapshot.payloadChecksumShort)"), ("tests", String(checks)),
             ("failures", String(failures)), ("errors", "0"), ("time", "0"),
         ])
-        for (index, family) in evaluation.families.enumerated() {
+        for (index, family) in report.families.enumerated() {
             let id = family.id.rawValue
             suite(&xml, name: id, index: index, tests: family.total, failures: family.total - family.ready, timestamp: timestamp)
             xml.begin("properties")
@@ -42,13 +46,13 @@ public enum JUnitReport {
             xml.end()
         }
 
-        suite(&xml, name: productionSuite, index: evaluation.families.count, tests: 1, failures: production.isGo ? 0 : 1,
+        suite(&xml, name: productionSuite, index: report.families.count, tests: 1, failures: production.isGo ? 0 : 1,
               timestamp: timestamp)
         xml.begin("properties")
         xml.empty("property", [("name", "production.decision"), ("value", production.decision)])
         if let blocking = production.blocking { xml.empty("property", [("name", "production.blocking"), ("value", blocking)]) }
         xml.empty("property", [("name", "payload_checksum"), ("value", snapshot.payloadChecksum)])
-        xml.empty("property", [("name", "as_of"), ("value", evaluation.asOf.rfc3339)])
+        xml.empty("property", [("name", "as_of"), ("value", report.options.asOf)])
         xml.end()
         testcase(&xml, family: productionSuite, name: productionCase,
                  failure: production.isGo ? nil : (production.decision, production.blocking ?? ""))

@@ -9,8 +9,10 @@ import Glibc
 ///
 /// The snapshot, the recorded options and the sanitized records (through a temporary ledger)
 /// give a new evaluation; every family, check status and detail, decision, fact, checksum and
-/// packet must equal the recorded ones. The counts of the original ingest (rejects,
-/// duplicates, expired events) are reported by the pack, not replayed.
+/// packet must equal the recorded ones, and so must what the accepted records show (runs,
+/// controls, deploy findings, health, telemetry: `EvidenceReport.differences`). The counts of
+/// the original ingest (rejects, duplicates, expired events) are reported by the pack, not
+/// replayed.
 public struct EngineReplayer: PackReplayer {
     public static let recordsPath = ReplayInput.inputsFolder + "/records.jsonl"
 
@@ -31,7 +33,7 @@ public struct EngineReplayer: PackReplayer {
         guard let xml = input.evidenceXML else {
             return .checked(summary: "replay: no evidence.xml to compare with", failures: [(evidencePath, "missing, so nothing can be replayed against it")])
         }
-        let recorded: EvidenceRecord
+        let recorded: EvidenceReport
         do {
             recorded = try EvidenceXML.read(xml)
         } catch {
@@ -78,7 +80,7 @@ public struct EngineReplayer: PackReplayer {
             }
         }
         let evaluation = Evaluator.evaluate(snapshot, options: options, operations: findings)
-        let replayed = EvidenceRecord(evaluation: evaluation, inputs: recorded.inputs)
+        let replayed = EvidenceReport(evaluation: evaluation, inputs: recorded.inputs, text: .xmlSafe)
         for difference in recorded.differences(from: replayed) {
             failures.append((evidencePath, difference))
         }

@@ -33,6 +33,18 @@ public struct VerifyOptions: Sendable {
 public enum PackVerifier {
     /// The report on the pack at `path`; throws only when there is no pack to read there.
     public static func verify(_ path: String, options: VerifyOptions = VerifyOptions()) throws(PackError) -> VerifyReport {
+        try verifyKeeping(path, options: options).report
+    }
+
+    /// The pack at `path` checked for archive safety and BagIt validity only (no signature
+    /// key, no replay: the steps a reader of the pack's results needs), and the bytes of its
+    /// `data/evidence.xml` when it has one.
+    public static func checkedEvidence(_ path: String, limits: VerifyLimits = VerifyLimits()) throws(PackError) -> (report: VerifyReport, evidenceXML: [UInt8]?) {
+        let (report, contents) = try verifyKeeping(path, options: VerifyOptions(replay: false, limits: limits))
+        return (report, contents.bytes(ReplayInput.evidencePath))
+    }
+
+    private static func verifyKeeping(_ path: String, options: VerifyOptions) throws(PackError) -> (report: VerifyReport, contents: PackContents) {
         var info = stat()
         guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
         let streams = options.replay ? options.replayer.streams() : [:]
@@ -53,7 +65,7 @@ public enum PackVerifier {
             throw PackError(path, "not a folder or an archive file")
         }
         for stream in streams.values { stream.finish() }
-        return report(pack: path, kind: kind, contents: contents, options: options, streams: streams)
+        return (report(pack: path, kind: kind, contents: contents, options: options, streams: streams), contents)
     }
 
     static func report(pack: String, kind: String, contents: PackContents, options: VerifyOptions, streams: [String: any ReplayStream] = [:]) -> VerifyReport {
