@@ -113,6 +113,12 @@ import TestSupport
         #expect(object["regression"] as? Bool == true)
         let notReady = (object["still_not_ready"] as? [[String: Any]] ?? []).map { "\($0["family"]!).\($0["check"]!)" }
         #expect(notReady == ["operations.no_release_pause"])
+        // The pause is one more control record; the snapshot and options are the same.
+        let inputs = try #require(object["inputs"] as? [String: Any])
+        let counts = (inputs["record_counts"] as? [[String: Any]] ?? []).map { "\($0["key"]!) \($0["before"]!)→\($0["after"]!)" }
+        #expect(counts == ["control 2→3"], "\(inputs)")
+        #expect(inputs["payload"] is NSNull && (inputs["snapshot_sections"] as? [Any])?.isEmpty == true)
+        #expect((inputs["options"] as? [Any])?.isEmpty == true)
     }
 
     @Test func failOnRegressionExitsThreeOnReadyToDemoAndZeroOnDemoToReady() throws {

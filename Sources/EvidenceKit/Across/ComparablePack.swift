@@ -107,10 +107,12 @@ public struct ComparablePack: Sendable {
             snapshotSections: snapshotSections, options: options, recordCounts: counts)
     }
 
-    /// Accepted records per kind, as the pack records them.
-    // The one place that reads the record counts: the typed operations report replaces it.
+    /// Accepted records per kind, then the rejected lines, as the pack's operations report
+    /// records them; nil when no records were read for the pack.
     static func recordCounts(_ report: EvidenceReport) -> [RecordCount]? {
-        nil
+        guard let counts = report.operations?.counts else { return nil }
+        return RecordKind.allCases.map { RecordCount(kind: $0.rawValue, accepted: counts.accepted[$0] ?? 0) }
+            + [RecordCount(kind: "rejected", accepted: counts.rejected)]
     }
 
     /// The top-level members of a JSON object file with the checksum of each one's RFC 8785 bytes.
