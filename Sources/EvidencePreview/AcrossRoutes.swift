@@ -49,8 +49,7 @@ extension PreviewMiddleware {
         case .failure(let failure):
             // Named by its name in the folder, never by its path on this host.
             let key = failure.pack == folder + "/" + old ? old : new
-            let reasons = failure.reasons.prefix(5).joined(separator: "; ")
-            return ErrorPage.response(.unprocessableContent, "\(key) cannot be compared: \(reasons).", head: head)
+            return ErrorPage.response(.unprocessableContent, "\(key) cannot be compared: \(failure.summary).", head: head)
         }
     }
 }

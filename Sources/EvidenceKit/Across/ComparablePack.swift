@@ -51,10 +51,12 @@ public struct ComparablePack: Sendable {
         /// Every reason, one per line.
         public var reasons: [String]
 
-        public var description: String {
+        public var description: String { "\(pack): \(summary)" }
+
+        /// The first five reasons, and how many more there are.
+        public var summary: String {
             let shown = reasons.prefix(5).joined(separator: "; ")
-            let more = reasons.count > 5 ? " (and \(reasons.count - 5) more; evpack verify names them all)" : ""
-            return "\(pack): \(shown)\(more)"
+            return reasons.count > 5 ? shown + " (and \(reasons.count - 5) more; evpack verify names them all)" : shown
         }
     }
 

@@ -23,9 +23,7 @@ public struct DiffAction: Sendable {
         do {
             return try ComparablePack.read(path, limits: limits)
         } catch {
-            let shown = error.reasons.prefix(5).joined(separator: "; ")
-            let more = error.reasons.count > 5 ? " (and \(error.reasons.count - 5) more; evpack verify names them all)" : ""
-            throw .invalidOption(name: path, message: "\(role): \(shown)\(more)")
+            throw .invalidOption(name: path, message: "\(role): \(error.summary)")
         }
     }
 }
