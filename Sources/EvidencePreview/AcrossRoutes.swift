@@ -9,12 +9,16 @@ extension PreviewMiddleware {
 
     func historyPage(head: Bool) async -> Response {
         let (folder, limits) = (library.folder, library.limits)
-        let history = await Blocking.run { PackHistory.read(folder: folder, limits: limits) }
+        let history = await Blocking.read { PackHistory.read(folder: folder, budget: Self.budget, limits: limits) }
         let links = AcrossPages.HistoryLinks(
             pack: { ListingPage.href($0.keys[0]) },
             diff: { entry in entry.change.map { Self.diffHref(old: $0.previousKey, new: entry.keys[0]) } })
         return HTMLResponse.make(AcrossPages.history(history, links: links, nav: Self.nav), head: head)
     }
+
+    /// The most bytes of one pack read for a diff or the history: the server's memory stays
+    /// bounded (SPEC §7) whatever a pack's evidence.xml holds.
+    static var budget: Int64 { 16 << 20 }
 
     static func diffHref(old: String, new: String) -> String {
         "/diff/\(RequestPath.encode(old))/\(RequestPath.encode(new))"
@@ -36,10 +40,10 @@ extension PreviewMiddleware {
         }
         let folder = library.folder, limits = library.limits
         let (old, new) = (keys[0], keys[1])
-        let result = await Blocking.run { () -> Result<PackDiff, ComparablePack.Failure> in
+        let result = await Blocking.read { () -> Result<PackDiff, ComparablePack.Failure> in
             Result { () throws(ComparablePack.Failure) in
-                PackDiff(old: try ComparablePack.read(folder + "/" + old, limits: limits),
-                         new: try ComparablePack.read(folder + "/" + new, limits: limits))
+                PackDiff(old: try ComparablePack.read(folder + "/" + old, budget: Self.budget, limits: limits),
+                         new: try ComparablePack.read(folder + "/" + new, budget: Self.budget, limits: limits))
             }
         }
         switch result {

@@ -112,3 +112,32 @@ import TestSupport
         }
     }
 }
+
+extension PreviewAcrossTests {
+    @Test func unsafeOrForeignPacksAreNotComparedAndNamedByTheirNames() async throws {
+        let fixture = try PreviewFixture()
+        defer { fixture.remove() }
+        try fixture.hostileArchive("evidence-bad-bfg-00000001.tar.gz", "add(t, \"evidence-bad-bfg-00000001/data/index.html\")\nadd(t, \"/abs.txt\")")
+        // A sealed bag whose evidence.xml is not the tool's.
+        try fixture.pack(session: "foreign", hex: "00000002")
+        try await fixture.withClient { client, _ in
+            let history = try await client.execute(uri: "/history", method: .get) { response in
+                #expect(response.status == .ok)
+                return response.text
+            }
+            #expect(history.contains("0 packs in 0 sessions"), "\(history)")
+            #expect(history.contains("Not compared: 3 names"))
+            #expect(history.contains("<span class=\"code\">evidence-bad-bfg-00000001.tar.gz</span>: unsafe (archive safety)"))
+            #expect(history.contains("evidence-foreign-bfg-00000002</span>: data/evidence.xml"))
+            #expect(!history.contains(fixture.folder.path + "/"), "no host path")
+            try await client.execute(uri: "/diff/evidence-bad-bfg-00000001.tar.gz/evidence-foreign-bfg-00000002", method: .get) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/diff/evidence-foreign-bfg-00000002/evidence-foreign-bfg-00000002.tar.gz", method: .get) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.text.contains("evidence-foreign-bfg-00000002 cannot be compared: data/evidence.xml"), "\(response.text)")
+                #expect(!response.text.contains(fixture.folder.path + "/"))
+            }
+        }
+    }
+}

@@ -62,12 +62,15 @@ public struct ComparablePack: Sendable {
 
     static let snapshotPath = ReplayInput.inputsFolder + "/snapshot.json"
     static let optionsPath = ReplayInput.inputsFolder + "/options.json"
-    /// The most bytes read into memory of one pack (its evidence.xml, snapshot and options).
-    static let budget: Int64 = 512 << 20
+    /// The most bytes read into memory of one pack by default (its evidence.xml, snapshot and
+    /// options together): a real pack's are a few hundred kilobytes.
+    public static let budget: Int64 = 64 << 20
 
     /// Reads the pack at `path` after verify's safety and BagIt steps; throws when either fails,
-    /// or when its results cannot be read.
-    public static func read(_ path: String, detail: Detail = .full, limits: VerifyLimits = VerifyLimits()) throws(Failure) -> ComparablePack {
+    /// or when its results cannot be read (or hold more than `budget` bytes).
+    public static func read(
+        _ path: String, detail: Detail = .full, budget: Int64 = ComparablePack.budget, limits: VerifyLimits = VerifyLimits()
+    ) throws(Failure) -> ComparablePack {
         let scan: PackScan
         do {
             scan = try PackScanner.scan(
@@ -88,7 +91,9 @@ public struct ComparablePack: Sendable {
         }
         func bytes(_ file: String) throws(Failure) -> [UInt8] {
             guard let entry = scan.files[file] else { throw Failure(pack: path, reasons: ["\(file) is missing: not an evidence pack"]) }
-            guard let bytes = entry.bytes else { throw Failure(pack: path, reasons: ["\(file): too large to read (\(entry.size) bytes)"]) }
+            guard let bytes = entry.bytes else {
+                throw Failure(pack: path, reasons: ["\(file): too large to compare (\(entry.size) bytes; at most \(budget) bytes are read of a pack)"])
+            }
             return bytes
         }
         var report: EvidenceReport

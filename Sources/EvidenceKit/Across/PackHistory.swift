@@ -53,15 +53,20 @@ public struct PackHistory: Sendable {
 
     public var packCount: Int { sessions.reduce(0) { $0 + $1.entries.count } }
 
-    /// Reads every pack in `folder` (both cores at once; the order of results does not depend on it).
-    public static func read(folder: String, limits: VerifyLimits = VerifyLimits()) -> PackHistory {
+    /// Reads every pack in `folder`, two at a time (the order of results does not depend on it),
+    /// each within `budget` bytes (`ComparablePack.read`).
+    public static func read(folder: String, budget: Int64 = ComparablePack.budget, limits: VerifyLimits = VerifyLimits()) -> PackHistory {
         let keys = PackFolder.packNames(in: folder)
         let results = Mutex([Result<ComparablePack, ComparablePack.Failure>?](repeating: nil, count: keys.count))
-        DispatchQueue.concurrentPerform(iterations: keys.count) { index in
-            let result = Result { () throws(ComparablePack.Failure) in
-                try ComparablePack.read(folder + "/" + keys[index], detail: .statuses, limits: limits)
+        // Two at a time at most, whatever the machine: memory stays within two budgets.
+        let workers = min(2, max(1, keys.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: keys.count, by: workers) {
+                let result = Result { () throws(ComparablePack.Failure) in
+                    try ComparablePack.read(folder + "/" + keys[index], detail: .statuses, budget: budget, limits: limits)
+                }
+                results.withLock { $0[index] = result }
             }
-            results.withLock { $0[index] = result }
         }
         var packs: [(key: String, pack: ComparablePack)] = []
         var unreadable: [Unreadable] = []
