@@ -135,6 +135,22 @@ import TestSupport
         #expect(html.components(separatedBy: "<svg class=\"spark\"").count - 1 == AcrossPages.detailedSessions, "one trend per family (one family here) per detailed session")
     }
 
+    /// The layout's bound, whatever the shape: 10 000 sessions of one pack each, with long
+    /// names and decisions, still make a page under 2 MB (packs made in memory here).
+    @Test func historyOfTenThousandSessionsStaysUnderTwoMegabytes() {
+        let long = String(repeating: "x", count: 5_000)
+        let packs = (0..<10_000).map { i in
+            (key: "k\(i)", pack: Self.pack(["one": i % 2 == 0 ? "ready" : "next"], name: "evidence-\(i)-\(long)", decision: "NO-GO",
+                                          asOf: Instant(rfc3339: "2026-01-01T00:00:00Z")!.adding(seconds: Int64(i)).rfc3339, session: "s\(i)-\(long)"))
+        }
+        let history = PackHistory(folder: "packs", packs: packs, unreadable: (0..<1_000).map { .init(key: "bad\($0)" + long, reason: long) })
+        let html = AcrossPages.history(history, links: .init(pack: { _ in nil }))
+        print("history of 10000 sessions with 5000-character names: \(html.utf8.count) bytes")
+        #expect(html.utf8.count < 2_000_000)
+        #expect(html.contains("\(10_000 - AcrossPages.detailedSessions) more sessions"))
+        #expect(html.contains("… and \(10_000 - AcrossPages.detailedSessions - AcrossPages.listedSessions) more sessions not listed"))
+    }
+
     /// Pack `i`: session `i % sessions`, as-of one minute after the one before; its checks
     /// fall back every 7th and 3rd pack, its packet changes every 10th; its payload checksum
     /// follows its content, so some packs are the same as the one before. The bag files are

@@ -173,7 +173,7 @@ extension AcrossPages {
             let shown = entries.suffix(listedPacks).reversed()
             let older = entries.dropLast(listedPacks)
             var context: [String: Any] = [
-                "name": session.name, "count": plural(entries.count, "pack"),
+                "name": clip(session.name), "count": plural(entries.count, "pack"),
                 "trends": trends(entries),
                 "packs": shown.map { entry in packRow(entry, links: links) },
                 "older": false,
@@ -191,8 +191,8 @@ extension AcrossPages {
         let otherRows: [[String: Any]] = rest.prefix(listedSessions).map { session in
             let last = session.entries.last!
             return [
-                "name": session.name, "count": String(session.entries.count), "from": session.entries.first!.asOf, "to": last.asOf,
-                "decision": decisionBadge(last), "href": links.pack(last) ?? false, "lastName": last.name,
+                "name": clip(session.name), "count": String(session.entries.count), "from": session.entries.first!.asOf, "to": last.asOf,
+                "decision": decisionBadge(last), "href": links.pack(last) ?? false, "lastName": clip(last.name),
             ]
         }
         let hiddenSessions = max(0, rest.count - listedSessions)
@@ -208,7 +208,7 @@ extension AcrossPages {
             "hiddenSessions": hiddenSessions > 0 ? plural(hiddenSessions, "more session") : false,
             "hasUnreadable": !history.unreadable.isEmpty,
             "unreadableCount": plural(history.unreadable.count, "name"),
-            "unreadable": history.unreadable.prefix(50).map { ["key": $0.key, "reason": $0.reason] },
+            "unreadable": history.unreadable.prefix(50).map { ["key": clip($0.key), "reason": clip($0.reason)] },
             "moreUnreadable": history.unreadable.count > 50 ? String(history.unreadable.count - 50) : false,
             "footNote": "Each pack was checked for archive safety and BagIt validity before it was read; evpack verify PACK replays a pack's checks.",
         ]
@@ -220,15 +220,15 @@ extension AcrossPages {
         var change: Any = false
         if let c = entry.change {
             change = [
-                "summary": c.summary, "regressed": c.regressed, "unchanged": c.unchanged, "href": links.diff(entry) ?? false,
+                "summary": clip(c.summary), "regressed": c.regressed, "unchanged": c.unchanged, "href": links.diff(entry) ?? false,
             ] as [String: Any]
         }
         return [
-            "asOf": entry.asOf, "name": entry.name, "href": links.pack(entry) ?? false,
+            "asOf": clip(entry.asOf), "name": clip(entry.name), "href": links.pack(entry) ?? false,
             "stored": entry.keys.count > 1 ? "folder and archive" : entry.pack.kind,
             "signed": entry.pack.signed, "decision": decisionBadge(entry),
             "checks": "\(ready)/\(total)", "payloadShort": Checksum.short(record.snapshot.payloadChecksum),
-            "change": change, "disagreement": entry.disagreement ?? false,
+            "change": change, "disagreement": entry.disagreement.map { clip($0) } ?? false,
         ]
     }
 
@@ -236,7 +236,7 @@ extension AcrossPages {
         let production = entry.pack.report.production
         return [
             "cls": entry.isGo ? "go" : "no-go", "sym": entry.isGo ? "✓" : "✕",
-            "text": production.blocking.map { "\(production.decision) \($0)" } ?? production.decision,
+            "text": clip(production.blocking.map { "\(production.decision) \($0)" } ?? production.decision),
         ]
     }
 
@@ -256,6 +256,11 @@ extension AcrossPages {
                 "title": "\(family.id.rawValue): \(first.map { "\($0.ready)/\($0.total)" } ?? "–") → \(family.ready)/\(family.total) over \(plural(entries.count, "pack"))",
             ]
         }
+    }
+
+    /// Text from a pack cut to `limit` characters, so no pack can make the page large.
+    static func clip(_ text: String, limit: Int = 300) -> String {
+        text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
     }
 
     static func plural(_ count: Int, _ noun: String) -> String {
