@@ -12,10 +12,10 @@ public struct EvidenceCommand: AsyncParsableCommand {
             readiness check family and reports the production go/no-go.
 
             Exit codes: 0 done; 1 verification failed (rehearse: a probe or step failed); 2 usage or input error (nothing written); \
-            3 NO-GO under --require-go.
+            3 NO-GO under --require-go, or a regression under diff --fail-on-regression.
             """,
         version: EvidencePack.version,
-        subcommands: [Check.self, Build.self, Ingest.self, Rehearse.self, Verify.self, Summary.self, Keygen.self, Serve.self, Schema.self]
+        subcommands: [Check.self, Build.self, Ingest.self, Rehearse.self, Diff.self, History.self, Verify.self, Summary.self, Keygen.self, Serve.self, Schema.self]
     )
 
     public init() {}

@@ -9,7 +9,10 @@ struct Serve: AsyncParsableCommand {
         abstract: "Preview every pack in a folder in a browser: a small read-only server.",
         discussion: """
             Lists the packs in DIR (pack folders and .tar.gz, .tar.zst, .tar archives) at / with \
-            session, as-of, production decision and payload checksum, newest first, and serves \
+            session, as-of, production decision, payload checksum and signature, newest first, \
+            each pack once (a folder and its archive are one row; a warning says when they \
+            differ), with a link to its diff from the previous pack of its session; \
+            /diff/OLD/NEW shows that diff and /history the page `evpack history` writes. It serves \
             their files read straight out of the archives, never extracted. The folder is read \
             again on every load of the list, and a pack that changes on disk is read again. \
             An archive that fails the safety checks of `evpack verify` is listed and not served. \

@@ -248,6 +248,8 @@ public final class PackIndex: Sendable {
     /// The bag's name: the archive's top folder, or the folder's own name.
     public let name: String
     public let summary: PackSummary
+    /// The bag holds `signature.json` (checked against a key by `evpack verify --key`, not here).
+    public let signed: Bool
     /// Why the pack is not served: verify's safety failures (the first `shownProblems`), or why
     /// it could not be read.
     public let problems: [String]
@@ -285,7 +287,7 @@ public final class PackIndex: Sendable {
 
     init(
         key: String, path: String, fingerprint: Fingerprint, kind: PackKind, name: String, summary: PackSummary,
-        problems: [String], bagProblems: [String], kept: [String: PackEntry] = [:], table: EntryTable = .empty,
+        problems: [String], bagProblems: [String], signed: Bool = false, kept: [String: PackEntry] = [:], table: EntryTable = .empty,
         directories: PathTable = .empty, filesDropped: Bool = false
     ) {
         self.key = key
@@ -294,6 +296,7 @@ public final class PackIndex: Sendable {
         self.kind = kind
         self.name = name
         self.summary = summary
+        self.signed = signed
         self.problems = Array(problems.prefix(Self.shownProblems))
         self.problemCount = problems.count
         self.bagProblems = Array(bagProblems.prefix(Self.shownProblems))
@@ -314,6 +317,7 @@ public final class PackIndex: Sendable {
         kind = index.kind
         name = index.name
         summary = index.summary
+        signed = index.signed
         problems = index.problems
         problemCount = index.problemCount
         bagProblems = index.bagProblems
@@ -436,7 +440,7 @@ public final class PackIndex: Sendable {
         }
         return PackIndex(
             key: key, path: path, fingerprint: fingerprint, kind: kind, name: name, summary: summary, problems: problems,
-            bagProblems: bagProblems, kept: kept, table: EntryTable(files: files),
+            bagProblems: bagProblems, signed: scan.files[BagIt.signatureFile] != nil, kept: kept, table: EntryTable(files: files),
             directories: PathTable(sortedUnique: PathTable.sorted(scan.directories)))
     }
 }

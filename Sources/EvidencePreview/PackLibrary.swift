@@ -217,40 +217,16 @@ public final class PackLibrary: Sendable {
         state.withLock { state in state.remove(key) }
     }
 
-    /// `.tar.gz`, `.tar.zst`, `.tar`: the names `evpack build` gives its archives.
-    static let archiveExtensions = Compression.allCases.map(\.fileExtension)
-
-    /// A name that may be a pack: not hidden, not `~…`, no separator or control character.
-    static func isCandidateName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first != UInt8(ascii: "."), first != UInt8(ascii: "~") else { return false }
-        return !name.utf8.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "\\") }
-    }
+    /// A name that may be a pack (`PackFolder.isCandidateName`).
+    static func isCandidateName(_ name: String) -> Bool { PackFolder.isCandidateName(name) }
 
     /// A folder holding `bagit.txt`, or a regular file named like an archive.
     static func isPack(path: String, key: String, fingerprint: Fingerprint) -> Bool {
-        if fingerprint.isFolder {
-            var info = stat()
-            return lstat(path + "/" + BagIt.declarationFile, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
-        }
-        return archiveExtensions.contains { key.hasSuffix($0) && key.count > $0.count }
+        PackFolder.isPack(path: path, name: key, isFolder: fingerprint.isFolder)
     }
 
     /// The names in `folder` that are packs, sorted.
-    static func candidates(in folder: String) -> [String] {
-        guard let dir = opendir(folder) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let item = readdir(dir) {
-            let name = withUnsafePointer(to: &item.pointee.d_name) { pointer in
-                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
-            }
-            guard let name, isCandidateName(name) else { continue }
-            let path = folder + "/" + name
-            guard let fingerprint = Fingerprint.of(path), isPack(path: path, key: name, fingerprint: fingerprint) else { continue }
-            names.append(name)
-        }
-        return names.sorted()
-    }
+    static func candidates(in folder: String) -> [String] { PackFolder.packNames(in: folder) }
 
     /// A pack and its as-of, parsed (nil when missing or not RFC 3339).
     struct Dated {

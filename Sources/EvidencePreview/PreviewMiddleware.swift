@@ -44,6 +44,10 @@ struct PreviewMiddleware<Context: RequestContext>: RouterMiddleware {
         switch target {
         case .root:
             return try await pass(request, context: context, next: next, head: head)
+        case .pack(key: "history"):
+            return await historyPage(head: head)
+        case .file(key: "diff", let path, _):
+            return await diffPage(path, head: head)
         case .pack(let key):
             guard let pack = await library.pack(key) else { return notFound(head) }
             guard pack.isServed else { return unsafe(pack, head: head) }

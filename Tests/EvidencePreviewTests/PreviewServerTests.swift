@@ -35,7 +35,7 @@ import TestSupport
                 // Newest as-of first (21 Nov 10:00+01:00 is after 20 Nov 09:00Z), then by name for equal as-of.
                 let found = positions.compactMap { $0 }
                 #expect(found == found.sorted(), "not newest first")
-                #expect(html.contains("4 packs in"))
+                #expect(html.contains("3 packs in"), "a folder and its archive are one pack")
                 #expect(html.contains(">newest<") && html.contains(">middle<") && html.contains(">older<"))
                 #expect(html.contains("2026-11-21T09:00:00Z"), "Evidence-As-Of as bag-info.txt gives it: UTC")
                 #expect(html.contains("✔</span>GO</span>"))
@@ -64,7 +64,7 @@ import TestSupport
             let pack = try fixture.pack(session: "late", hex: "0000000a")
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.text.contains("evidence-late-bfg-0000000a.tar.gz"))
-                #expect(response.text.contains("2 packs in"))
+                #expect(response.text.contains("1 pack in"), "a folder and its archive are one pack")
             }
             try await client.execute(uri: "/evidence-late-bfg-0000000a.tar.gz/data/index.html", method: .get) { response in
                 #expect(response.status == .ok)

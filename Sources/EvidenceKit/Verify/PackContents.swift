@@ -62,6 +62,8 @@ struct KeepPolicy: Sendable {
     var anyFileBudget: Int64 = 0
     /// Keeps `data/evidence.xml` without replay too: verify reads the decision from it.
     var keepsEvidence = false
+    /// Files kept whatever their size, within `budget` (what `evpack diff` reads).
+    var paths: Set<String> = []
 
     /// The largest tag file read into memory: manifests of real packs are a few kilobytes.
     static let maxTagFile: Int64 = 64 << 20
@@ -71,6 +73,7 @@ struct KeepPolicy: Sendable {
         guard streams[path] == nil, kept + size <= budget else { return false }
         if BagIt.tagFiles.contains(path) { return size <= KeepPolicy.maxTagFile }
         if size <= anyFileUpTo, kept + size <= anyFileBudget { return true }
+        if paths.contains(path) { return true }
         if path == ReplayInput.evidencePath { return replay || keepsEvidence }
         return replay && path.hasPrefix(ReplayInput.inputsFolder + "/")
     }

@@ -42,15 +42,17 @@ public struct PackScan: Sendable {
 
 /// Reads a pack (folder, or archive stream) the way `evpack verify` does, without the signature
 /// and replay steps, keeping the bytes of every file up to `keepFilesUpTo` bytes while no more
-/// than `budget` bytes are kept (the tag files are always kept: BagIt needs them).
+/// than `budget` bytes are kept (the tag files are always kept: BagIt needs them), and the files
+/// named in `paths` whatever their size, within `budget`.
 public enum PackScanner {
     public static func scan(
-        _ path: String, keepFilesUpTo: Int64, budget: Int64, limits: VerifyLimits = VerifyLimits()
+        _ path: String, keepFilesUpTo: Int64, budget: Int64, paths: Set<String> = [], limits: VerifyLimits = VerifyLimits()
     ) throws(PackError) -> PackScan {
         var info = stat()
         guard stat(path, &info) == 0 else { throw PackError(path, "cannot read: \(errnoText())") }
         let tagAllowance = Int64(BagIt.tagFiles.count) * KeepPolicy.maxTagFile
-        let keep = KeepPolicy(replay: false, budget: budget + tagAllowance, anyFileUpTo: keepFilesUpTo, anyFileBudget: budget)
+        var keep = KeepPolicy(replay: false, budget: budget + tagAllowance, anyFileUpTo: keepFilesUpTo, anyFileBudget: budget)
+        keep.paths = paths
         let contents: PackContents
         let kind: String
         switch info.st_mode & S_IFMT {
