@@ -47,7 +47,16 @@ struct Diff: AsyncParsableCommand {
     var failOnRegression = false
 
     func run() async throws {
-        let diff = try DiffAction(old: old, new: new).perform()
+        let diff: PackDiff
+        do {
+            diff = try DiffAction(old: old, new: new).perform()
+        } catch let refused as DiffAction.Refused {
+            for reason in refused.failure.reasons {
+                printError(TerminalText.escaped("evpack: \(refused.role) \(refused.failure.pack): \(reason)"))
+            }
+            printError("evpack: not compared: the \(refused.role) does not pass the checks above (evpack verify \(TerminalText.escaped(refused.failure.pack)) says more)")
+            throw ExitCode(ExitStatus.verificationFailed)
+        }
         switch format {
         case .text: print(TerminalText.escapedLines(diff.text), terminator: "")
         case .json: print(TerminalText.jsonEscaped(JSONWriter.pretty(diff.json)), terminator: "")

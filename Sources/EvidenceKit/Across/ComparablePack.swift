@@ -50,6 +50,9 @@ public struct ComparablePack: Sendable {
         public var pack: String
         /// Every reason, one per line.
         public var reasons: [String]
+        /// The pack could not be opened at all (missing, not a folder or an archive): an input
+        /// error, not a pack that failed verification.
+        public var unreadable = false
 
         public var description: String { "\(pack): \(summary)" }
 
@@ -76,7 +79,7 @@ public struct ComparablePack: Sendable {
             scan = try PackScanner.scan(
                 path, keepFilesUpTo: -1, budget: budget, paths: [ReplayInput.evidencePath, snapshotPath, optionsPath], limits: limits)
         } catch {
-            throw Failure(pack: path, reasons: [error.reason])
+            throw Failure(pack: path, reasons: [error.reason], unreadable: true)
         }
         // Failures about the pack as a whole name it once, in the message's first words.
         let describe = { (failure: VerifyFailure) in failure.file == path ? failure.reason : failure.description }

@@ -11,19 +11,29 @@ public struct DiffAction: Sendable {
         self.limits = limits
     }
 
-    /// The diff; a pack that is unsafe, not a valid bag or without readable results is an input
-    /// error naming that pack (exit 2).
-    public func perform() throws(InputError) -> PackDiff {
+    /// A pack that exists but is unsafe, not a valid bag or without readable results: it failed
+    /// verification (exit 1, as `verify` and `summary` do).
+    public struct Refused: Error, Sendable, CustomStringConvertible {
+        public var role: String
+        public var failure: ComparablePack.Failure
+        public var description: String { "\(role) \(failure.pack): \(failure.summary)" }
+    }
+
+    /// The diff; a pack that cannot be opened is an input error naming it (exit 2), one that
+    /// fails verify's safety or BagIt steps is `Refused` (exit 1).
+    public func perform() throws -> PackDiff {
         let before = try Self.read(old, role: "old pack", limits: limits)
         let after = try Self.read(new, role: "new pack", limits: limits)
         return PackDiff(old: before, new: after)
     }
 
-    static func read(_ path: String, role: String, limits: VerifyLimits) throws(InputError) -> ComparablePack {
+    static func read(_ path: String, role: String, limits: VerifyLimits) throws -> ComparablePack {
         do {
             return try ComparablePack.read(path, limits: limits)
+        } catch where error.unreadable {
+            throw InputError.invalidOption(name: path, message: "\(role): \(error.summary)")
         } catch {
-            throw .invalidOption(name: path, message: "\(role): \(error.summary)")
+            throw Refused(role: role, failure: error)
         }
     }
 }
