@@ -157,7 +157,7 @@ public struct BuildAction: Sendable {
     /// folder is removed and nothing existing is touched.
     @discardableResult
     public static func writePack(
-        evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger?, templates: TemplateSet, into parent: URL,
+        evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)?, templates: TemplateSet, into parent: URL,
         pack: PackOptions, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PackResult {
         let name = packName(evaluation.snapshot)
@@ -206,7 +206,7 @@ public struct BuildAction: Sendable {
     /// Writes `data/` of a pack (SPEC §5) into `data`, which is created: the inputs and
     /// packets first, then evidence.xml (validated against the schema before it is written),
     /// its schema, junit.xml and the HTML pages.
-    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger? = nil, templates: TemplateSet, into data: URL) throws {
+    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)? = nil, templates: TemplateSet, into data: URL) throws {
         let files = PackFiles(root: data)
         try files.folder("")
 
@@ -249,7 +249,7 @@ public struct BuildAction: Sendable {
     /// `rejects.jsonl` (file, line, kind and reason of each rejected line, never its content)
     /// into `inputs`, streamed out of the ledger; both are empty without records. Returns their
     /// digests (paths `inputs/…`), hashed as they were written.
-    static func writeRecordInputs(ledger: Ledger?, asOf: Instant, into inputs: URL) throws -> [PackFileDigest] {
+    static func writeRecordInputs(ledger: (any RecordLedger)?, asOf: Instant, into inputs: URL) throws -> [PackFileDigest] {
         let names = ["records.jsonl", "rejects.jsonl"]
         guard let ledger else {
             let files = PackFiles(root: inputs)

@@ -9,8 +9,10 @@ public struct EvaluationInputs: Sendable {
     public var policyPath: String?
     /// Records files ingested into a temporary ledger.
     public var records: [RecordSource]
-    /// A persistent ledger to read (`evpack ingest` fills it).
+    /// A persistent ledger to read (`evpack ingest` fills it): an SQLite file or a `postgres://` URL.
     public var ledgerPath: String?
+    /// How a `--ledger` value is opened (the command line plugs in the PostgreSQL backend).
+    public var ledgers = LedgerOpener()
     /// The first rejected record line is fatal.
     public var strict: Bool
     /// How long to wait for another process's lock on the ledger, in seconds.
@@ -35,7 +37,7 @@ public struct PreparedEvaluation: Sendable {
     public var snapshotBytes: [UInt8]
     public var evaluation: Evaluation
     /// The ledger the records went through (nil when there were none).
-    public var ledger: Ledger?
+    public var ledger: (any RecordLedger)?
     /// What ingesting `--records` did (nil with `--ledger` or without records).
     public var ingest: IngestReport?
 }
@@ -50,14 +52,10 @@ public enum EvaluationPipeline {
         }
         let (snapshot, bytes) = try InputFile.snapshot(snapshotPath)
         let options = try runOptions(inputs, snapshot: snapshot)
-        var ledger: Ledger?
+        var ledger: (any RecordLedger)?
         var ingest: IngestReport?
-        if let path = inputs.ledgerPath {
-            guard InputFile.isRegularFile(path) else {
-                throw .cannotReadFor(path: path, reason: "no such ledger; create one with `evpack ingest FILE \(ActionOption.ledger) \(path)`")
-            }
-            // Read-only, one snapshot: nothing is written, and an ingest under way is not seen half done.
-            ledger = try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout)
+        if let location = inputs.ledgerPath {
+            ledger = try inputs.ledgers.open(location, writing: false, busyTimeout: inputs.busyTimeout)
         } else if !inputs.records.isEmpty {
             let temporary = try Ledger.temporary()
             do {
@@ -71,10 +69,10 @@ public enum EvaluationPipeline {
         if let ledger {
             do {
                 findings = try ledger.operations(snapshot: snapshot, options: options)
-            } catch where Ledger.isBusy(error) {
-                throw .records(.busy(path: ledger.path, seconds: ledger.busyTimeout, writing: false))
+            } catch where ledger.isBusy(error) {
+                throw .records(.busy(path: ledger.name, seconds: ledger.busyTimeout, writing: false))
             } catch {
-                throw .cannotRead(path: ledger.path, reason: "ledger query failed: \(error)")
+                throw .cannotRead(path: ledger.name, reason: "ledger query failed: \(error)")
             }
         }
         let evaluation = Evaluator.evaluate(snapshot, options: options, operations: findings)

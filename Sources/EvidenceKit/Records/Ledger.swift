@@ -179,9 +179,7 @@ public final class Ledger: @unchecked Sendable {
         // documents in insertion order in a table of their own, so the kind tables stay
         // narrow for the operations queries.
         for kind in RecordKind.allCases {
-            let columns = RecordRules.columns(kind).dropFirst().map { column in
-                RecordRules.timeColumns.contains(column) ? "\(column) INTEGER" : "\(column) TEXT"
-            }
+            let columns = RecordColumns.definitions(kind, integer: "INTEGER", text: "TEXT").dropFirst()
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS \(kind.rawValue) (
                   id TEXT PRIMARY KEY, \(columns.joined(separator: ", ")),
@@ -200,17 +198,7 @@ public final class Ledger: @unchecked Sendable {
     /// Secondary indexes for the operations queries; built after a bulk load, kept after.
     static func createIndexes(_ db: Database) throws {
         // Partial indexes where a query reads a small part of a big table.
-        try db.execute(sql: """
-            CREATE INDEX IF NOT EXISTS audit_signoff ON audit(subject_id, actor_id, recorded_at) WHERE action = 'signoff.recorded';
-            CREATE INDEX IF NOT EXISTS audit_time ON audit(recorded_at);
-            CREATE INDEX IF NOT EXISTS run_open ON run(status, created_at) WHERE status != 'completed';
-            CREATE INDEX IF NOT EXISTS run_failed ON run(completed_at) WHERE outcome = 'failed';
-            CREATE INDEX IF NOT EXISTS run_created ON run(created_at);
-            CREATE INDEX IF NOT EXISTS usage_time ON usage(occurred_at, family, workspace_id);
-            CREATE INDEX IF NOT EXISTS deploy_requested ON deploy(requested_at);
-            CREATE INDEX IF NOT EXISTS deploy_lock ON deploy(project, environment, started_at);
-            CREATE INDEX IF NOT EXISTS approval_job ON approval(job_id, decision);
-            """)
+        for statement in LedgerSchema.indexes { try db.execute(sql: statement) }
     }
 }
 
