@@ -15,7 +15,7 @@ public struct EvidenceCommand: AsyncParsableCommand {
             3 NO-GO under --require-go.
             """,
         version: EvidencePack.version,
-        subcommands: [Check.self, Build.self, Ingest.self, Rehearse.self, Verify.self, Keygen.self, Serve.self, Schema.self]
+        subcommands: [Check.self, Build.self, Ingest.self, LedgerCommand.self, Rehearse.self, Verify.self, Keygen.self, Serve.self, Schema.self]
     )
 
     public init() {}

@@ -214,14 +214,6 @@ extension Ledger {
         _ sources: [RecordSource], strict: Bool = false, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(IngestError) -> IngestReport {
         let totalBytes = sources.reduce(0) { $0 + $1.size }
-        let channel = BoundedChannel<[IngestEvent]>(capacity: 8)
-        let producer = Thread { IngestProducer(sources: sources, channel: channel).run() }
-        producer.stackSize = 4 << 20
-        producer.start()
-        defer {
-            channel.cancel()
-            channel.waitForProducer()
-        }
         var report = IngestReport()
         do {
             // IMMEDIATE: the write lock is taken here (waiting for another writer's turn), so
@@ -229,23 +221,21 @@ extension Ledger {
             try database.inTransaction(.immediate) { db in
                 var writer = try LedgerWriter(db: db)
                 var baseBytes = 0
-                while let batch = channel.receive() {
-                    for event in batch {
-                        switch event {
-                        case .batch(let records):
-                            if let reject = try writer.insert(records), strict {
-                                throw IngestError.strict(reject)
-                            }
-                        case .fileStart(let index):
-                            try writer.startFile(sources[index].displayName)
-                        case .fileEnd(let sha256, let bytes):
-                            report.files.append(try writer.finishFile(sha256: sha256))
-                            baseBytes += bytes
-                        case .progress(let bytes):
-                            progress?(baseBytes + bytes, totalBytes)
-                        case .failure(let error):
-                            throw error
+                try IngestFeed.consume(sources) { event in
+                    switch event {
+                    case .batch(let records):
+                        if let reject = try writer.insert(records), strict {
+                            throw IngestError.strict(reject)
                         }
+                    case .fileStart(let index):
+                        try writer.startFile(sources[index].displayName)
+                    case .fileEnd(let sha256, let bytes):
+                        report.files.append(try writer.finishFile(sha256: sha256))
+                        baseBytes += bytes
+                    case .progress(let bytes):
+                        progress?(baseBytes + bytes, totalBytes)
+                    case .failure(let error):
+                        throw error
                     }
                 }
                 try Self.createIndexes(db)
@@ -262,11 +252,7 @@ extension Ledger {
             // Which ledger (a full disk is the disk of this file, perhaps TMPDIR's).
             throw .ledger("\(path): \(error)")
         }
-        for file in report.files {
-            report.rejected += file.rejected
-            report.duplicates += file.duplicates
-            report.accepted.merge(file.acceptedByKind, uniquingKeysWith: +)
-        }
+        report.addUpFiles()
         return report
     }
 }

@@ -52,7 +52,7 @@ extension Ledger {
     /// How many items the bounded lists keep.
     public static let listLimit = 25
     static let healthLimit = 200
-    static let retentionSeconds: Int64 = 90 * 86_400
+    public static let retentionSeconds: Int64 = 90 * 86_400
 }
 
 /// The SQL behind the operations checks.

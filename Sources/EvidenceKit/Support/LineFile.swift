@@ -3,7 +3,7 @@ import Foundation
 
 /// Writing a file of lines through a temporary name beside it (`FileWriter.temporary`), renamed
 /// when complete; the bytes are hashed as they are written, so the file is never read back.
-final class LineFile {
+public final class LineFile {
     private let fd: Int32
     private let path: String
     private var buffer: [UInt8] = []
@@ -19,7 +19,7 @@ final class LineFile {
 
     /// Writes the lines `body` appends to `path` (mode 0644, no fsync); returns the SHA-256
     /// and size of what was written. On an error the temporary file is removed.
-    static func write(_ path: String, _ body: (LineFile) throws -> Void) throws -> (sha256: String, bytes: Int) {
+    public static func write(_ path: String, _ body: (LineFile) throws -> Void) throws -> (sha256: String, bytes: Int) {
         let (fd, temporary) = try FileWriter.temporary(beside: path)
         let file = LineFile(fd: fd, path: path)
         do {
@@ -40,13 +40,13 @@ final class LineFile {
     }
 
     /// Appends one line: `bytes` and a line feed.
-    func append(_ bytes: UnsafeRawBufferPointer) throws {
+    public func append(_ bytes: UnsafeRawBufferPointer) throws {
         buffer.append(contentsOf: bytes)
         buffer.append(0x0A)
         if buffer.count >= Self.flushSize { try flush() }
     }
 
-    func append(_ line: String) throws {
+    public func append(_ line: String) throws {
         var line = line
         try line.withUTF8 { bytes in try append(UnsafeRawBufferPointer(bytes)) }
     }
