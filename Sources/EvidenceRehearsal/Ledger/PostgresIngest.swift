@@ -30,7 +30,7 @@ extension PostgresLedger {
                 try statements.query("COMMIT")
                 return report
             } catch {
-                _ = try? statements.query("ROLLBACK")
+                statements.rollback(after: error)
                 throw error
             }
         } catch let error as IngestError {
@@ -286,6 +286,8 @@ final class CopyPipe: @unchecked Sendable {
     private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
     private let slots = DispatchSemaphore(value: 4)
     private let ended = DispatchSemaphore(value: 0)
+    /// Whether this thread has seen `ended` (it is signalled once).
+    private var endSeen = false
     private let state = NIOLockedValueBox<(done: Bool, error: (any Error)?)>((false, nil))
 
     init() {
@@ -318,14 +320,20 @@ final class CopyPipe: @unchecked Sendable {
     /// No more rows: waits for the COPY to complete.
     func finish() throws {
         continuation.finish()
-        ended.wait()
+        waitForEnd()
         if let error = failure { throw error }
     }
 
     /// Abandons the COPY (the server discards it) and waits for the task.
     func fail(_ error: any Error) {
         continuation.finish(throwing: error)
+        waitForEnd()
+    }
+
+    private func waitForEnd() {
+        if endSeen { return }
         ended.wait()
+        endSeen = true
     }
 }
 

@@ -53,6 +53,22 @@ struct PostgresStatements: LedgerSQL {
         try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait().rows
     }
 
+    /// Ends a failed transaction: not on a session the server ended (it rolled back itself),
+    /// and never waiting long on one that stopped answering (the session is closed instead).
+    func rollback(after error: any Error) {
+        if connection.isClosed || PostgresFailure.sessionEnded(error) {
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+            return
+        }
+        let done = DispatchSemaphore(value: 0)
+        connection.query(PostgresQuery(unsafeSQL: "ROLLBACK"), logger: logger).whenComplete { _ in done.signal() }
+        if done.wait(timeout: .now() + 10) == .timedOut {
+            let closing: EventLoopFuture<Void> = connection.close()
+            _ = closing
+        }
+    }
+
     /// `?` → `$1`, `$2`, … (the shared SQL has no `?` inside a literal).
     static func numbered(_ sql: String) -> String {
         guard sql.contains("?") else { return sql }
@@ -88,7 +104,10 @@ struct PostgresStatements: LedgerSQL {
 /// What a PostgreSQL failure says, for a message: the server's own words and SQLSTATE, or the
 /// network's; never a password (the session was opened with it, no message holds it).
 enum PostgresFailure {
-    static func describe(_ error: any Error) -> String { TargetSession.describe(error) }
+    static func describe(_ error: any Error) -> String {
+        if sqlState(error) == nil, sessionEnded(error) { return "the connection to the ledger was closed (the server ended the session)" }
+        return TargetSession.describe(error)
+    }
 
     static func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]
@@ -96,4 +115,12 @@ enum PostgresFailure {
 
     /// `lock_timeout` ran out (another ingest held the ledger longer than `--busy-timeout`).
     static func isBusy(_ error: any Error) -> Bool { sqlState(error) == "55P03" }
+
+    /// The session is gone: the server ended it (SQLSTATE class 57, `pg_terminate_backend`) or
+    /// the connection closed.
+    static func sessionEnded(_ error: any Error) -> Bool {
+        if let state = sqlState(error) { return state.hasPrefix("57") || state.hasPrefix("08") }
+        guard let error = error as? PSQLError else { return false }
+        return error.code == .serverClosedConnection || error.code == .clientClosedConnection || error.code == .connectionError
+    }
 }
