@@ -21,7 +21,7 @@ psql_super() {
   "${as[@]}" /usr/lib/postgresql/15/bin/psql -X -q -t -A -h "$EVPACK_PG_DIR" -p "$PORT" -d postgres -c "$1" >/dev/null
 }
 fresh_db() { # NAME: an empty database owned by the application role
-  psql_super "DROP DATABASE IF EXISTS $1"
+  psql_super "DROP DATABASE IF EXISTS $1" 2>/dev/null
   psql_super "CREATE DATABASE $1 OWNER evpack_app"
   echo "${EVPACK_TARGET%/*}/$1"
 }

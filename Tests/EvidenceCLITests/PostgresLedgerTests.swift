@@ -8,7 +8,7 @@ import TestSupport
 /// or a dropped connection.
 @Suite(.serialized) struct PostgresLedgerTests {
     /// A cluster with its application role's password in PGPASSWORD for every evpack run.
-    struct Cluster {
+    struct Cluster: Sendable {
         let server: PostgresServer
         let folder: URL
         var url: String { server.url() }
@@ -208,32 +208,12 @@ import TestSupport
         #expect(perFile.count == 4)
         #expect(try cluster.evpack(["ledger", "init", cluster.url]).status == 0)
 
-        final class ReaderLog: @unchecked Sendable {
-            let lock = NSLock()
-            var failures: [String] = []
-            var totals: [Int] = []
-            var stop = false
-        }
-        let log = ReaderLog()
-        let reader = Thread {
-            while !log.lock.withLock({ log.stop }) {
-                let check = try? cluster.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", cluster.url, "--format", "json"])
-                log.lock.withLock {
-                    if let check, check.status == 0, let total = LedgerConcurrencyTests.total(check.stdout) {
-                        log.totals.append(total)
-                    } else {
-                        log.failures.append("exit \(check?.status ?? -1): \(check?.stderr ?? "did not run")")
-                    }
-                }
-            }
-        }
-        reader.start()
+        let log = CheckLoop { try? cluster.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", cluster.url, "--format", "json"]) }
         let started = Date()
         let ingests = try (files + [files[0]]).map { try cluster.start(["ingest", $0, "--ledger", cluster.url]) }
         let codes = ingests.map { $0.wait(timeout: 900) }
         let seconds = Date().timeIntervalSince(started)
-        log.lock.withLock { log.stop = true }
-        while !reader.isFinished { usleep(20_000) }
+        log.finish()
 
         for (index, ingest) in ingests.enumerated() {
             #expect(codes[index] == 0, "ingest \(index): \(ingest.stderr)")
@@ -249,16 +229,7 @@ import TestSupport
         let fromPostgres = try cluster.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", cluster.url, "--format", "json"])
         #expect(fromSQLite.stdout == fromPostgres.stdout)
 
-        log.lock.lock()
-        defer { log.lock.unlock() }
-        #expect(log.failures.isEmpty, "\(log.failures.prefix(3))")
-        #expect(!log.totals.isEmpty)
-        let values = Array(perFile.values)
-        var possible: Set<Int> = []
-        for mask in 0..<(1 << values.count) {
-            possible.insert(values.indices.filter { mask & (1 << $0) != 0 }.reduce(0) { $0 + values[$1] })
-        }
-        for total in log.totals { #expect(possible.contains(total), "a reader saw \(total) records, not a whole number of ingests") }
+        log.expectWholeIngests(base: 0, perFile: Array(perFile.values))
         print("postgres ledger: 5 ingests of 50000 records at once in \(String(format: "%.1f", seconds)) s; \(log.totals.count) checks during them, totals \(Set(log.totals).sorted())")
     }
 

@@ -203,6 +203,11 @@ struct OperationsQueries {
     }
 
     /// Deploy jobs in the window checked against their environment's policy.
+    ///
+    /// A hold overlaps one before it when the latest end before it is past its start, and one
+    /// after it when the next start (`lead`: the rows are in start order, so the next start is
+    /// the least of those after) is before its end. `lead` rather than a `min` over the frame
+    /// to the end, which PostgreSQL recomputes for every row.
     func deployFindings() throws -> Bounded<DeployFinding> {
         var checker = DeployPolicyChecker(policy: options.policy)
         var findings: [DeployFinding] = []
@@ -214,7 +219,7 @@ struct OperationsQueries {
             ), neighbours AS (
               SELECT id,
                 max(e) OVER (PARTITION BY project, environment ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > s AS after_overlap,
-                min(s) OVER (PARTITION BY project, environment ORDER BY s, id ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) < e AS before_overlap
+                lead(s) OVER (PARTITION BY project, environment ORDER BY s, id) < e AS before_overlap
               FROM holds
             )
             SELECT d.id, d.project, d.environment, d.ref_type, d.ref_name, d.requested_by, d.status, d.started_at, d.finished_at,

@@ -223,6 +223,10 @@ extension PostgresLedger {
             files[conflict.fileNo].rejected += 1
             files[conflict.fileNo].shownRejects.append((conflict.ord, conflict.reject))
         }
+        // Fresh statistics for the operations queries' plans (a sample: cheap at any size).
+        if kept.contains(where: { files[$0].accepted.reduce(0, +) > 0 }) {
+            try statements.query("ANALYZE \(RecordKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         for index in kept {
             let file = files[index]
             try statements.query("UPDATE ingest_file SET accepted = ?, rejected = ?, duplicates = ? WHERE file_id = ?", [
@@ -389,7 +393,7 @@ struct StageEncoder {
             null()
         }
         tab()
-        if let occurred = record.occurredAt { buffer.writeString(String(occurred)) } else { null() }
+        if let occurred = record.occurredAt { decimal(occurred) } else { null() }
         tab()
         slot(record.document, arena)
         var written = 0
@@ -419,7 +423,26 @@ struct StageEncoder {
     }
 
     private mutating func head(fileNo: Int, line: Int) {
-        buffer.writeString("\(ord)\t\(fileNo)\t\(line)\t")
+        decimal(ord); tab()
+        decimal(Int64(fileNo)); tab()
+        decimal(Int64(line)); tab()
+    }
+
+    /// An integer's decimal digits, without a String in between.
+    private mutating func decimal(_ value: Int64) {
+        if value < 0 { buffer.writeInteger(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            repeat {
+                bytes[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[(20 - count)...]))
+        }
     }
 
     private mutating func tab() { buffer.writeInteger(UInt8(ascii: "\t")) }
@@ -433,14 +456,20 @@ struct StageEncoder {
     private mutating func slot(_ slot: RecordBatch.Slot, _ arena: UnsafeBufferPointer<UInt8>) {
         switch slot {
         case .null: null()
-        case .integer(let n): buffer.writeString(String(n))
+        case .integer(let n): decimal(n)
         case .bytes(let start, let count): escaped(UnsafeBufferPointer(rebasing: arena[Int(start)..<Int(start + count)]))
         }
     }
 
     private mutating func escaped(_ bytes: UnsafeBufferPointer<UInt8>) {
         var from = 0
-        for (index, byte) in bytes.enumerated() {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            index += 1
+            // Every byte that needs an escape is below 0x5D; most bytes are letters above it.
+            if byte > UInt8(ascii: "\\") { continue }
             let escape: UInt8
             switch byte {
             case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
@@ -449,10 +478,11 @@ struct StageEncoder {
             case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
             default: continue
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[from..<index]))
+            let at = index - 1
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[from..<at]))
             buffer.writeInteger(UInt8(ascii: "\\"))
             buffer.writeInteger(escape)
-            from = index + 1
+            from = index
         }
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[from..<bytes.count]))
     }

@@ -168,6 +168,8 @@ public final class PostgresLedger: RecordLedger, @unchecked Sendable {
     /// REPEATABLE READ, read only: every query of this reader sees the ledger as one snapshot,
     /// an ingest wholly or not at all; readers never wait for writers.
     func beginSnapshot() throws {
+        // Room for the operations queries' sorts and hashes in memory.
+        try statements.query("SET work_mem = '64MB'")
         try statements.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         // The snapshot is taken by the first query: the schema check.
         guard let version = try installedVersion() else {
