@@ -28,24 +28,6 @@ public struct OperationsFindings: Sendable {
         )
     }
 
-    /// Every accepted rehearsal, accepted infrastructure decision and rollback acknowledgement.
-    static func expectedSignoffs(_ snapshot: Snapshot) -> [(subject: String, owner: String?, acceptedAt: Instant)] {
-        var result: [(String, String?, Instant)] = []
-        for key in RehearsalKey.allCases {
-            if let rehearsal = snapshot.rehearsals[key], let accepted = rehearsal.acceptedAt {
-                result.append((key.rawValue, rehearsal.owner, accepted))
-            }
-        }
-        for key in InfrastructureKey.allCases {
-            if let decision = snapshot.infrastructure.decisions[key], decision.isAccepted, let accepted = decision.acceptedAt {
-                result.append((key.rawValue, snapshot.infrastructure.owner, accepted))
-            }
-        }
-        if let ack = snapshot.rollback.ownerAckAt {
-            result.append(("rollback_ack", snapshot.rollback.owner, ack))
-        }
-        return result
-    }
 }
 
 extension Ledger {
@@ -74,23 +56,6 @@ struct OperationsQueries {
         asOf = options.asOf.nanosecondsSinceEpoch
         windowStart = options.windowStart.nanosecondsSinceEpoch
         expiry = Ledger.expiry(asOf: options.asOf)
-    }
-
-    static let minute: Int64 = 60_000_000_000
-
-    var stuckCondition: String {
-        let queued = asOf - Int64(options.stuckQueuedMinutes) * Self.minute
-        let running = asOf - Int64(options.stuckRunningMinutes) * Self.minute
-        // `status != 'completed'` lets SQLite use the partial index of open runs.
-        return "(status != 'completed' AND ((status = 'queued' AND started_at IS NULL AND created_at <= \(queued)) OR (status = 'running' AND started_at <= \(running))))"
-    }
-
-    var failedCondition: String {
-        "(status = 'completed' AND outcome = 'failed' AND coalesce(completed_at, created_at) BETWEEN \(windowStart) AND \(asOf))"
-    }
-
-    var activeCondition: String {
-        "(activated_at <= \(asOf) AND (resumed_at IS NULL OR resumed_at > \(asOf)) AND (expires_at IS NULL OR expires_at > \(asOf)))"
     }
 
     mutating func findings(snapshot: Snapshot) throws -> OperationsFindings {
@@ -136,31 +101,6 @@ struct OperationsQueries {
         return counts
     }
 
-    func stuckNote(_ run: RunSummary) -> String {
-        if run.status == "queued" {
-            return "queued \(Instant(seconds: asOf / 1_000_000_000).seconds(since: run.createdAt) / 60) min without a start"
-        }
-        let started = run.startedAt ?? run.createdAt
-        return "running for \(Instant(seconds: asOf / 1_000_000_000).seconds(since: started) / 60) min"
-    }
-
-    func runs(where condition: String, note: (RunSummary) -> String) throws -> Bounded<RunSummary> {
-        let total = try sql.integer("SELECT count(*) FROM run WHERE \(condition)")
-        let rows = try sql.rows("""
-            SELECT id, type, status, outcome, workspace_id, created_at, started_at, completed_at FROM run
-            WHERE \(condition) ORDER BY created_at, id LIMIT \(Ledger.listLimit)
-            """)
-        let items = rows.map { row -> RunSummary in
-            var run = RunSummary(
-                id: row.text(0), type: row.text(1), status: row.text(2), outcome: row.optionalText(3), workspaceID: row.text(4),
-                createdAt: row.instant(5), startedAt: row.optionalInstant(6), completedAt: row.optionalInstant(7), note: ""
-            )
-            run.note = note(run)
-            return run
-        }
-        return Bounded(items: items, total: total)
-    }
-
     /// Accepted records per UTC day over the 30 days that end with as-of's day.
     func recordsPerDay() throws -> [OperationsSummary.Count] {
         let day: Int64 = 86_400_000_000_000
@@ -177,72 +117,6 @@ struct OperationsQueries {
             for row in rows { perDay[row.optionalInt(0) ?? 0, default: 0] += row.int(1) }
         }
         return (firstDay...lastDay).map { d in OperationsSummary.Count(Instant(seconds: d * 86_400).utcDay, perDay[d] ?? 0) }
-    }
-
-    func activeControls() throws -> [ControlSummary] {
-        try sql.rows("""
-            SELECT id, control_key, scope, workspace_id, actor_id, activated_at, expires_at, reason FROM control
-            WHERE \(activeCondition) ORDER BY scope, activated_at, id
-            """).map { row in
-            ControlSummary(
-                id: row.text(0), controlKey: row.text(1), scope: row.text(2), workspaceID: row.optionalText(3), actorID: row.text(4),
-                activatedAt: row.instant(5), expiresAt: row.optionalInstant(6), reason: row.text(7)
-            )
-        }
-    }
-
-    func signoffs(_ snapshot: Snapshot) throws -> [SignoffCheck] {
-        try OperationsFindings.expectedSignoffs(snapshot).map { expected in
-            let deadline = min(expected.acceptedAt.adding(seconds: 86_400).nanosecondsSinceEpoch, asOf)
-            let found = try sql.firstRow("""
-                SELECT 1 FROM audit WHERE action = 'signoff.recorded' AND subject_id = ? AND actor_id IS NOT DISTINCT FROM ?
-                AND status = 'success' AND recorded_at <= ? LIMIT 1
-                """, [.text(expected.subject), expected.owner.map(LedgerValue.text) ?? .null, .integer(deadline)]) != nil
-            return SignoffCheck(subject: expected.subject, owner: expected.owner, acceptedAt: expected.acceptedAt, corroborated: found)
-        }
-    }
-
-    /// Deploy jobs in the window checked against their environment's policy.
-    ///
-    /// A hold overlaps one before it when the latest end before it is past its start, and one
-    /// after it when the next start (`lead`: the rows are in start order, so the next start is
-    /// the least of those after) is before its end. `lead` rather than a `min` over the frame
-    /// to the end, which PostgreSQL recomputes for every row.
-    func deployFindings() throws -> Bounded<DeployFinding> {
-        var checker = DeployPolicyChecker(policy: options.policy)
-        var findings: [DeployFinding] = []
-        var total = 0
-        try sql.forEachRow("""
-            WITH holds AS (
-              SELECT id, project, environment, started_at AS s, coalesce(finished_at, ?) AS e FROM deploy
-              WHERE started_at IS NOT NULL AND started_at <= ? AND coalesce(finished_at, ?) > started_at
-            ), neighbours AS (
-              SELECT id,
-                max(e) OVER (PARTITION BY project, environment ORDER BY s, id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > s AS after_overlap,
-                lead(s) OVER (PARTITION BY project, environment ORDER BY s, id) < e AS before_overlap
-              FROM holds
-            )
-            SELECT d.id, d.project, d.environment, d.ref_type, d.ref_name, d.requested_by, d.status, d.started_at, d.finished_at,
-              (SELECT count(DISTINCT a.user_id) FROM approval a WHERE a.job_id = d.id AND a.decision = 'approved'
-                 AND a.decided_at <= ? AND a.user_id != d.requested_by),
-              (SELECT count(*) FROM approval a WHERE a.job_id = d.id AND a.decision = 'rejected'
-                 AND a.decided_at < coalesce(d.finished_at, ?)),
-              CASE WHEN coalesce(n.after_overlap, FALSE) OR coalesce(n.before_overlap, FALSE) THEN 1 ELSE 0 END
-            FROM deploy d LEFT JOIN neighbours n ON n.id = d.id
-            WHERE d.requested_at BETWEEN ? AND ?
-            ORDER BY d.requested_at, d.id
-            """, [asOf, asOf, asOf, asOf, asOf, windowStart, asOf].map(LedgerValue.integer)) { row in
-            let job = DeployPolicyChecker.Job(
-                id: row.text(0), project: row.text(1), environment: row.text(2), refType: row.text(3), refName: row.text(4),
-                requestedBy: row.text(5), status: row.text(6), startedAt: row.optionalInstant(7), finishedAt: row.optionalInstant(8),
-                approvals: row.int(9), rejections: row.int(10), overlaps: row.int(11) != 0
-            )
-            for finding in checker.check(job) {
-                total += 1
-                if findings.count < Ledger.listLimit { findings.append(finding) }
-            }
-        }
-        return Bounded(items: findings, total: total)
     }
 
     /// Health per workspace seen in the records, worst first.
