@@ -239,8 +239,9 @@ import TestSupport
         print("postgres ledger: 5 ingests of 50000 records at once in \(String(format: "%.1f", seconds)) s; \(log.totals.count) checks during them, totals \(Set(log.totals).sorted())")
     }
 
-    /// An ingest killed (SIGKILL) while it streams or merges, and one whose connection the
-    /// server drops (pg_terminate_backend): nothing of either is in the ledger, the second says
+    /// An ingest killed (SIGKILL) while it streams, one whose connection the
+    /// server drops (pg_terminate_backend), and one that waits too long for its turn: nothing of
+    /// any is in the ledger, the last two say
     /// why, and the ledger takes the same file afterwards.
     @Test func aKilledIngestAndADroppedConnectionAddNothing() throws {
         let cluster = try Cluster()
@@ -272,6 +273,31 @@ import TestSupport
         #expect(dropped.stderr.contains("nothing was added") && dropped.stderr.contains("127.0.0.1"), "\(dropped.stderr)")
         #expect(!dropped.stderr.contains(cluster.server.appPassword))
         #expect(try cluster.rows() == before, "a dropped connection added nothing")
+
+        // Another holder of the ledger's turn for longer than --busy-timeout: the ingest stops
+        // after the bound, says the ledger was busy, adds nothing; a reader is not held up.
+        let psql = (getuid() == 0 ? ["runuser", "-u", "postgres", "--"] : []) + ["\(PostgresServer.bin)/psql", "-X", "-q", "-h",
+            cluster.server.folder.path, "-p", String(cluster.server.port), "-U", "postgres", "-d", cluster.server.database, "-c",
+            "BEGIN; LOCK TABLE evpack.ingest_file IN EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT"]
+        let holder = try Run.start(psql[0], Array(psql.dropFirst()))
+        defer { holder.send(SIGKILL) }
+        var held = 0
+        for _ in 0..<300 where held == 0 {
+            held = try cluster.count("""
+                SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+                WHERE c.relname = 'ingest_file' AND l.mode = 'ExclusiveLock' AND l.granted
+                """)
+            if held == 0 { usleep(20_000) }
+        }
+        #expect(held == 1, "the holder took the ledger's turn")
+        let started = Date()
+        let busy = try cluster.evpack(["ingest", TestPaths.snapshot("records-bad-lines.jsonl"), "--ledger", cluster.url, "--busy-timeout", "1"])
+        let waited = Date().timeIntervalSince(started)
+        #expect(busy.status == 2 && busy.stderr.contains("busy") && busy.stderr.contains("nothing was added"), "\(busy.stderr)")
+        #expect(waited < 6, "waited for the bound, not for the lock: \(waited) s")
+        let reader = try cluster.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", cluster.url, "--format", "json"])
+        #expect(reader.status == 0, "\(reader.stderr)")
+        #expect(try cluster.rows() == before)
 
         let again = try cluster.evpack(["ingest", big, "--ledger", cluster.url])
         #expect(again.status == 0, "\(again.stderr)")
