@@ -57,3 +57,7 @@ if [ -x bench/serve.sh ]; then
   echo "== evpack serve against nginx"
   bench/serve.sh "$OUT"
 fi
+
+if [ -x bench/ledgers.sh ] && [ -x /usr/lib/postgresql/15/bin/initdb ]; then
+  BIN=$BIN WORK=$WORK bench/ledgers.sh
+fi

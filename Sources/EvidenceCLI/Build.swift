@@ -55,8 +55,10 @@ struct Build: AsyncParsableCommand {
             templatesFolder: render.templates, force: force, compression: compression, signKeyPath: signKey,
             environment: ProcessInfo.processInfo.environment)
         let bars = [TerminalProgress.ifTerminal(label: "records"), TerminalProgress.ifTerminal(label: "pack   ")]
-        let result = try action.perform { stage, done, total in
-            bars[stage == "records" ? 0 : 1]?.update(done: done, total: total)
+        let result = try await OffPool.run(when: evaluation.usesRemoteLedger) {
+            try action.perform { stage, done, total in
+                bars[stage == "records" ? 0 : 1]?.update(done: done, total: total)
+            }
         }
         bars.forEach { $0?.clear() }
         if let summary {

@@ -23,8 +23,9 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let bar = TerminalProgress.ifTerminal(label: "records")
-        let prepared = try CheckAction(snapshotPath: snapshot, inputs: evaluation.inputs).perform { done, total in
-            bar?.update(done: done, total: total)
+        let action = CheckAction(snapshotPath: snapshot, inputs: evaluation.inputs)
+        let prepared = try await OffPool.run(when: evaluation.usesRemoteLedger) {
+            try action.perform { done, total in bar?.update(done: done, total: total) }
         }
         bar?.clear()
         let result = prepared.evaluation

@@ -15,7 +15,7 @@ public struct EvidenceCommand: AsyncParsableCommand {
             3 NO-GO under --require-go, or a regression under diff --fail-on-regression.
             """,
         version: EvidencePack.version,
-        subcommands: [Check.self, Build.self, Ingest.self, Rehearse.self, Diff.self, History.self, Verify.self, Summary.self, Keygen.self, Serve.self, Schema.self]
+        subcommands: [Check.self, Build.self, Ingest.self, LedgerCommand.self, Rehearse.self, Diff.self, History.self, Verify.self, Summary.self, Keygen.self, Serve.self, Schema.self]
     )
 
     public init() {}

@@ -35,7 +35,7 @@ extension RecordFormat: ExpressibleByArgument {}
 /// `evpack ingest`: append records to a persistent ledger.
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Append audit and telemetry records to a persistent SQLite ledger.",
+        abstract: "Append audit and telemetry records to a persistent ledger: an SQLite file or a postgres:// URL.",
         discussion: """
             Reads JSON Lines (one object with a "kind" per line) or CSV with a header (--kind \
             names the kind; a kind column overrides it). Bad lines are rejected with file, line \
@@ -47,14 +47,20 @@ struct Ingest: AsyncParsableCommand {
             Several ingests may run at once on one ledger: each waits for its turn (up to \
             --busy-timeout), so every record is stored once and the first occurrence is the one \
             committed first; readers keep reading meanwhile and see each ingest whole or not at all.
+
+            A postgres://USER@HOST[:PORT]/DB[?sslmode=…] ledger is shared by many runners: its \
+            schema is made on first use (or by `evpack ledger init URL`); the password comes from \
+            PGPASSWORD or --ledger-credentials env://NAME, never from the URL.
             """
     )
 
     @Argument(help: ArgumentHelp("Records files (.jsonl or .csv).", valueName: "file"))
     var files: [String]
 
-    @Option(help: ArgumentHelp("The SQLite ledger to append to (created when missing).", valueName: "db"))
+    @Option(help: ArgumentHelp("The ledger to append to: an SQLite file (created when missing) or a postgres:// URL.", valueName: "db"))
     var ledger: String
+
+    @OptionGroup var ledgerCredentials: LedgerCredentialOptions
 
     @OptionGroup var recordOptions: RecordFileOptions
 
@@ -70,9 +76,13 @@ struct Ingest: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict, busyTimeout: busyTimeout)
+        var action = IngestAction(ledgerPath: ledger, sources: recordOptions.sources(files), strict: recordOptions.strict, busyTimeout: busyTimeout)
+        action.ledgers = ledgerCredentials.opener
+        let ingest = action
         let bar = TerminalProgress.ifTerminal(label: "ingest")
-        let report = try action.perform { done, total in bar?.update(done: done, total: total) }
+        let report = try await OffPool.run(when: LedgerOpener.isURL(ledger)) {
+            try ingest.perform { done, total in bar?.update(done: done, total: total) }
+        }
         bar?.clear()
         print(IngestSummary.text(report), terminator: "")
     }

@@ -26,8 +26,15 @@ struct EvaluationOptions: ParsableArguments {
         valueName: "file"))
     var records: [String] = []
 
-    @Option(help: ArgumentHelp("Read records from a persistent ledger made by `evpack ingest` (instead of --records).", valueName: "db"))
+    @Option(help: ArgumentHelp(
+        "Read records from a persistent ledger made by `evpack ingest` (instead of --records): an SQLite file or a postgres:// URL.",
+        valueName: "db"))
     var ledger: String?
+
+    @OptionGroup var ledgerCredentials: LedgerCredentialOptions
+
+    /// Whether the ledger is a PostgreSQL one (its work runs off the cooperative pool).
+    var usesRemoteLedger: Bool { ledger.map(LedgerOpener.isURL) ?? false }
 
     @Option(name: .customLong("busy-timeout"), help: ArgumentHelp(
         "Seconds to wait for --ledger while another process holds its lock (default \(Int(Ledger.defaultBusyTimeout))).", valueName: "seconds"))
@@ -70,6 +77,7 @@ struct EvaluationOptions: ParsableArguments {
             policyPath: policy, records: recordFiles.sources(records), ledgerPath: ledger, strict: recordFiles.strict
         )
         inputs.busyTimeout = busyTimeout
+        inputs.ledgers = ledgerCredentials.opener
         return inputs
     }
 

@@ -30,8 +30,9 @@ public struct RehearsalTarget: Sendable, Equatable {
     static let queryKeys = ["sslmode", "sslrootcert"]
 
     /// Parses a target URL; a usage error (exit 2) names what is wrong, never a password.
-    public static func parse(_ url: String) throws(InputError) -> RehearsalTarget {
-        func fail(_ message: String) -> InputError { .invalidOption(name: "--target", message: message) }
+    /// `option` names the flag the URL came from (`--ledger` takes the same form, SPEC §11).
+    public static func parse(_ url: String, option: String = "--target") throws(InputError) -> RehearsalTarget {
+        func fail(_ message: String) -> InputError { .invalidOption(name: option, message: message) }
         let form = "postgres://USER@HOST[:PORT]/DB[?sslmode=require|verify-ca|verify-full|disable&sslrootcert=FILE]"
         guard let schemeEnd = url.range(of: "://") else { throw fail("expected \(form)") }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()

@@ -3,6 +3,51 @@ import Foundation
 import Testing
 import TestSupport
 
+/// A reader looping `check --ledger` (in `run`) on a thread of its own until `finish`: the
+/// totals each check saw and the failures.
+final class CheckLoop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stop = false
+    private(set) var failures: [String] = []
+    private(set) var totals: [Int] = []
+    private var thread: Thread!
+
+    init(_ run: @escaping @Sendable () -> ProcessResult?) {
+        thread = Thread { [unowned self] in
+            while !lock.withLock({ stop }) {
+                let check = run()
+                lock.withLock {
+                    if let check, check.status == 0, let total = LedgerConcurrencyTests.total(check.stdout) {
+                        totals.append(total)
+                    } else {
+                        failures.append("exit \(check?.status ?? -1): \(check?.stderr ?? "did not run")")
+                    }
+                }
+            }
+        }
+        thread.start()
+    }
+
+    func finish() {
+        lock.withLock { stop = true }
+        while !thread.isFinished { usleep(20_000) }
+    }
+
+    /// The reader never failed, and only ever saw whole ingests: `base` plus the records of
+    /// some of the files, never a part of one.
+    func expectWholeIngests(base: Int, perFile values: [Int], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(failures.isEmpty, "\(failures.prefix(3))", sourceLocation: sourceLocation)
+        #expect(!totals.isEmpty, sourceLocation: sourceLocation)
+        var possible: Set<Int> = []
+        for mask in 0..<(1 << values.count) {
+            possible.insert(base + values.indices.filter { mask & (1 << $0) != 0 }.reduce(0) { $0 + values[$1] })
+        }
+        for total in totals {
+            #expect(possible.contains(total), "a reader saw \(total) records, not a whole number of ingests", sourceLocation: sourceLocation)
+        }
+    }
+}
+
 /// One SQLite ledger used by several processes at once (SPEC §11): ingests take turns, readers
 /// never fail because of a writer and see each ingest whole or not at all, read-only commands
 /// write nothing, and a lock held too long is reported as a busy ledger, by its path.
@@ -75,40 +120,14 @@ import TestSupport
         let base = Self.accepted(seed.stdout).values.reduce(0, +)
 
         // A reader loops `check --ledger` while the ingests run.
-        final class ReaderLog: @unchecked Sendable {
-            let lock = NSLock()
-            var failures: [String] = []
-            var totals: [Int] = []
-            var stop = false
-        }
-        let log = ReaderLog()
-        let reader = Thread {
-            while true {
-                log.lock.lock()
-                let stop = log.stop
-                log.lock.unlock()
-                if stop { break }
-                let check = (try? Run.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", ledger, "--format", "json"]))
-                log.lock.lock()
-                if let check, check.status == 0, let total = Self.total(check.stdout) {
-                    log.totals.append(total)
-                } else {
-                    log.failures.append("exit \(check?.status ?? -1): \(check?.stderr ?? "did not run")")
-                }
-                log.lock.unlock()
-            }
-        }
-        reader.start()
+        let log = CheckLoop { try? Run.evpack(["check", TestPaths.snapshot("ready.json"), "--ledger", ledger, "--format", "json"]) }
 
         // Four distinct files, and the first one a second time, all at once.
         let started = Date()
         let ingests = try (files + [files[0]]).map { try Run.start(TestPaths.evpack, ["ingest", $0, "--ledger", ledger]) }
         let codes = ingests.map { $0.wait(timeout: 600) }
         let seconds = Date().timeIntervalSince(started)
-        log.lock.lock()
-        log.stop = true
-        log.lock.unlock()
-        while !reader.isFinished { usleep(20_000) }
+        log.finish()
 
         for (index, ingest) in ingests.enumerated() {
             #expect(codes[index] == 0, "ingest \(index): \(ingest.stderr)")
@@ -130,16 +149,7 @@ import TestSupport
 
         // The reader never failed, and only ever saw whole ingests: a total that is the sample
         // records plus some of the files, never a part of one.
-        log.lock.lock()
-        defer { log.lock.unlock() }
-        #expect(log.failures.isEmpty, "\(log.failures.prefix(3))")
-        #expect(!log.totals.isEmpty)
-        let values = Array(perFile.values)
-        var possible: Set<Int> = []
-        for mask in 0..<(1 << values.count) {
-            possible.insert(base + values.indices.filter { mask & (1 << $0) != 0 }.reduce(0) { $0 + values[$1] })
-        }
-        for total in log.totals { #expect(possible.contains(total), "a reader saw \(total) records, not a whole number of ingests") }
+        log.expectWholeIngests(base: base, perFile: Array(perFile.values))
         print("ledger concurrency: 5 ingests of \(Self.recordsPerFile) records in \(String(format: "%.1f", seconds)) s; \(log.totals.count) checks during them, totals \(Set(log.totals).sorted())")
     }
 

@@ -19,7 +19,8 @@ import TestSupport
 
     /// Every `enum CheckID` block of every Swift file under the families folder.
     static func declarations() throws -> [Declaration] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: familiesFolder.path).filter { $0.hasSuffix(".swift") }.sorted()
+        // A family with a folder (operations: a file per check) counts its files too.
+        let files = try FileManager.default.subpathsOfDirectory(atPath: familiesFolder.path).filter { $0.hasSuffix(".swift") }.sorted()
         #expect(!files.isEmpty)
         var found: [Declaration] = []
         for file in files {
@@ -48,6 +49,24 @@ import TestSupport
             }
         }
         return found
+    }
+
+    /// Each operations check is a file of its own under `Families/Operations`: the one file that
+    /// makes its result (`CheckResult(CheckID.…`), beside the SQL it reads.
+    @Test func everyOperationsCheckHasAFileOfItsOwn() throws {
+        let folder = Self.familiesFolder.appendingPathComponent("Operations")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") && $0 != "Operations.swift" }
+        var makers: [String: [String]] = [:]
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for id in OperationsFamily.CheckID.allCases where text.contains("CheckResult(CheckID.\(id)") || text.contains("CheckResult(\n            CheckID.\(id)") {
+                makers[id.rawValue, default: []].append(file)
+            }
+        }
+        for id in OperationsFamily.CheckID.allCases {
+            #expect(makers[id.rawValue]?.count == 1, "\(id.rawValue): made in \(makers[id.rawValue] ?? [])")
+        }
+        #expect(files.count == OperationsFamily.CheckID.allCases.count, "\(files.sorted())")
     }
 
     @Test func everyCheckIDHasExactlyOneDefiningFile() throws {

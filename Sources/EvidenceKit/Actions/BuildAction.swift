@@ -165,7 +165,7 @@ public struct BuildAction: Sendable {
     /// Report → render → pack for `evaluation`, into `parent` (see `PackStage`).
     @discardableResult
     public static func writePack(
-        evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger?, templates: TemplateSet, into parent: URL,
+        evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)?, templates: TemplateSet, into parent: URL,
         pack: PackOptions, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PackResult {
         let rendered = try render(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates)
@@ -173,11 +173,11 @@ public struct BuildAction: Sendable {
     }
 
     /// Report → render for `evaluation`, then its `data/` (SPEC §5) written into `data`, which is created.
-    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger? = nil, templates: TemplateSet, into data: URL) throws {
+    public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)? = nil, templates: TemplateSet, into data: URL) throws {
         try PackStage.write(try render(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates), into: data)
     }
 
-    static func render(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: Ledger?, templates: TemplateSet) throws(BuildError) -> RenderedPack {
+    static func render(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)?, templates: TemplateSet) throws(BuildError) -> RenderedPack {
         let prepared = PreparedEvaluation(snapshotBytes: snapshotBytes, evaluation: evaluation, ledger: ledger)
         return try RenderStage(templates: templates).run(try ReportStage().run(prepared))
     }

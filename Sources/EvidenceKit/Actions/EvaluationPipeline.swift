@@ -9,8 +9,10 @@ public struct EvaluationInputs: Sendable {
     public var policyPath: String?
     /// Records files ingested into a temporary ledger.
     public var records: [RecordSource]
-    /// A persistent ledger to read (`evpack ingest` fills it).
+    /// A persistent ledger to read (`evpack ingest` fills it): an SQLite file or a `postgres://` URL.
     public var ledgerPath: String?
+    /// How a `--ledger` value is opened (the command line plugs in the PostgreSQL backend).
+    public var ledgers = LedgerOpener()
     /// The first rejected record line is fatal.
     public var strict: Bool
     /// How long to wait for another process's lock on the ledger, in seconds.
@@ -49,11 +51,11 @@ public struct EvidenceInputs: Sendable {
     public var snapshot: Snapshot
     public var options: RunOptions
     /// The ledger the records went through (nil when there were none).
-    public var ledger: Ledger?
+    public var ledger: (any RecordLedger)?
     /// What ingesting the records did (nil with `--ledger` or without records).
     public var ingest: IngestReport?
 
-    public init(snapshotBytes: [UInt8], snapshot: Snapshot, options: RunOptions, ledger: Ledger? = nil, ingest: IngestReport? = nil) {
+    public init(snapshotBytes: [UInt8], snapshot: Snapshot, options: RunOptions, ledger: (any RecordLedger)? = nil, ingest: IngestReport? = nil) {
         self.snapshotBytes = snapshotBytes
         self.snapshot = snapshot
         self.options = options
@@ -67,7 +69,7 @@ public struct PreparedEvaluation: Sendable {
     public var snapshotBytes: [UInt8]
     public var evaluation: Evaluation
     /// The ledger the records went through (nil when there were none).
-    public var ledger: Ledger?
+    public var ledger: (any RecordLedger)?
     /// What ingesting `--records` did (nil with `--ledger` or without records).
     public var ingest: IngestReport?
 }
@@ -98,13 +100,10 @@ public struct ReadInputsStage: PipelineStage {
     /// ingested into a temporary one; nil without records.
     static func openLedger(
         _ inputs: EvaluationInputs, progress: (@Sendable (Int, Int) -> Void)?
-    ) throws(InputError) -> (ledger: Ledger?, ingest: IngestReport?) {
-        if let path = inputs.ledgerPath {
-            guard InputFile.isRegularFile(path) else {
-                throw .cannotReadFor(path: path, reason: "no such ledger; create one with `evpack ingest FILE \(ActionOption.ledger) \(path)`")
-            }
-            // Read-only, one snapshot: nothing is written, and an ingest under way is not seen half done.
-            return (try Ledger.openForReading(path: path, busyTimeout: inputs.busyTimeout), nil)
+    ) throws(InputError) -> (ledger: (any RecordLedger)?, ingest: IngestReport?) {
+        if let location = inputs.ledgerPath {
+            // For reading: an SQLite file read-only in one snapshot, PostgreSQL in REPEATABLE READ.
+            return (try inputs.ledgers.open(location, writing: false, busyTimeout: inputs.busyTimeout), nil)
         }
         guard !inputs.records.isEmpty else { return (nil, nil) }
         let temporary = try Ledger.temporary()

@@ -5,6 +5,8 @@ public struct IngestAction: Sendable {
     public var strict: Bool
     /// How long to wait for another process's lock on the ledger (another ingest's turn), in seconds.
     public var busyTimeout: Double
+    /// How `ledgerPath` is opened (an SQLite file, or a `postgres://` URL when the command line plugs that in).
+    public var ledgers = LedgerOpener()
 
     public init(ledgerPath: String, sources: [RecordSource], strict: Bool, busyTimeout: Double = Ledger.defaultBusyTimeout) {
         self.ledgerPath = ledgerPath
@@ -14,7 +16,7 @@ public struct IngestAction: Sendable {
     }
 
     public func perform(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> IngestReport {
-        let ledger = try Ledger.open(path: ledgerPath, busyTimeout: busyTimeout)
+        let ledger = try ledgers.open(ledgerPath, writing: true, busyTimeout: busyTimeout)
         do {
             return try ledger.ingest(sources, strict: strict, progress: progress)
         } catch {

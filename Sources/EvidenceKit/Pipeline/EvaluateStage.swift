@@ -29,10 +29,10 @@ public struct LedgerQueryFailure: Error, Sendable, CustomStringConvertible {
     /// The database's own message.
     public var reason: String
 
-    init(ledger: Ledger, error: any Error) {
-        path = ledger.path
+    init(ledger: any RecordLedger, error: any Error) {
+        path = ledger.name
         busyTimeout = ledger.busyTimeout
-        isBusy = Ledger.isBusy(error)
+        isBusy = ledger.isBusy(error)
         reason = "\(error)"
     }
 

@@ -63,7 +63,7 @@ public struct LedgerExport: Sendable {
         case rejects
     }
 
-    public var ledger: Ledger
+    public var ledger: any RecordLedger
     public var content: Content
 
     /// Streams the file to `path` (nil: only hashes it); its SHA-256 and size.

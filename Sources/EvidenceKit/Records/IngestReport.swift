@@ -11,6 +11,15 @@ public struct IngestReport: Sendable {
         public var duplicates: Int
         /// The same bytes were ingested before: nothing was added.
         public var alreadyIngested: Bool
+
+        public init(name: String, sha256: String, acceptedByKind: [RecordKind: Int], rejected: Int, duplicates: Int, alreadyIngested: Bool) {
+            self.name = name
+            self.sha256 = sha256
+            self.acceptedByKind = acceptedByKind
+            self.rejected = rejected
+            self.duplicates = duplicates
+            self.alreadyIngested = alreadyIngested
+        }
     }
 
     public var files: [File] = []
@@ -21,4 +30,15 @@ public struct IngestReport: Sendable {
     public var rejects: [RecordReject] = []
 
     public static let shownRejects = 50
+
+    public init() {}
+
+    /// The totals of `files`.
+    public mutating func addUpFiles() {
+        for file in files {
+            rejected += file.rejected
+            duplicates += file.duplicates
+            accepted.merge(file.acceptedByKind, uniquingKeysWith: +)
+        }
+    }
 }

@@ -179,9 +179,7 @@ public final class Ledger: @unchecked Sendable {
         // documents in insertion order in a table of their own, so the kind tables stay
         // narrow for the operations queries.
         for kind in RecordKind.allCases {
-            let columns = RecordRules.columns(kind).dropFirst().map { column in
-                RecordRules.timeColumns.contains(column) ? "\(column) INTEGER" : "\(column) TEXT"
-            }
+            let columns = RecordColumns.definitions(kind, integer: "INTEGER", text: "TEXT").dropFirst()
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS \(kind.rawValue) (
                   id TEXT PRIMARY KEY, \(columns.joined(separator: ", ")),
@@ -200,17 +198,7 @@ public final class Ledger: @unchecked Sendable {
     /// Secondary indexes for the operations queries; built after a bulk load, kept after.
     static func createIndexes(_ db: Database) throws {
         // Partial indexes where a query reads a small part of a big table.
-        try db.execute(sql: """
-            CREATE INDEX IF NOT EXISTS audit_signoff ON audit(subject_id, actor_id, recorded_at) WHERE action = 'signoff.recorded';
-            CREATE INDEX IF NOT EXISTS audit_time ON audit(recorded_at);
-            CREATE INDEX IF NOT EXISTS run_open ON run(status, created_at) WHERE status != 'completed';
-            CREATE INDEX IF NOT EXISTS run_failed ON run(completed_at) WHERE outcome = 'failed';
-            CREATE INDEX IF NOT EXISTS run_created ON run(created_at);
-            CREATE INDEX IF NOT EXISTS usage_time ON usage(occurred_at, family, workspace_id);
-            CREATE INDEX IF NOT EXISTS deploy_requested ON deploy(requested_at);
-            CREATE INDEX IF NOT EXISTS deploy_lock ON deploy(project, environment, started_at);
-            CREATE INDEX IF NOT EXISTS approval_job ON approval(job_id, decision);
-            """)
+        for statement in LedgerSchema.indexes { try db.execute(sql: statement) }
     }
 }
 
@@ -226,14 +214,6 @@ extension Ledger {
         _ sources: [RecordSource], strict: Bool = false, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
     ) throws(IngestError) -> IngestReport {
         let totalBytes = sources.reduce(0) { $0 + $1.size }
-        let channel = BoundedChannel<[IngestEvent]>(capacity: 8)
-        let producer = Thread { IngestProducer(sources: sources, channel: channel).run() }
-        producer.stackSize = 4 << 20
-        producer.start()
-        defer {
-            channel.cancel()
-            channel.waitForProducer()
-        }
         var report = IngestReport()
         do {
             // IMMEDIATE: the write lock is taken here (waiting for another writer's turn), so
@@ -241,23 +221,21 @@ extension Ledger {
             try database.inTransaction(.immediate) { db in
                 var writer = try LedgerWriter(db: db)
                 var baseBytes = 0
-                while let batch = channel.receive() {
-                    for event in batch {
-                        switch event {
-                        case .batch(let records):
-                            if let reject = try writer.insert(records), strict {
-                                throw IngestError.strict(reject)
-                            }
-                        case .fileStart(let index):
-                            try writer.startFile(sources[index].displayName)
-                        case .fileEnd(let sha256, let bytes):
-                            report.files.append(try writer.finishFile(sha256: sha256))
-                            baseBytes += bytes
-                        case .progress(let bytes):
-                            progress?(baseBytes + bytes, totalBytes)
-                        case .failure(let error):
-                            throw error
+                try IngestFeed.consume(sources) { event in
+                    switch event {
+                    case .batch(let records):
+                        if let reject = try writer.insert(records), strict {
+                            throw IngestError.strict(reject)
                         }
+                    case .fileStart(let index):
+                        try writer.startFile(sources[index].displayName)
+                    case .fileEnd(let sha256, let bytes):
+                        report.files.append(try writer.finishFile(sha256: sha256))
+                        baseBytes += bytes
+                    case .progress(let bytes):
+                        progress?(baseBytes + bytes, totalBytes)
+                    case .failure(let error):
+                        throw error
                     }
                 }
                 try Self.createIndexes(db)
@@ -274,11 +252,7 @@ extension Ledger {
             // Which ledger (a full disk is the disk of this file, perhaps TMPDIR's).
             throw .ledger("\(path): \(error)")
         }
-        for file in report.files {
-            report.rejected += file.rejected
-            report.duplicates += file.duplicates
-            report.accepted.merge(file.acceptedByKind, uniquingKeysWith: +)
-        }
+        report.addUpFiles()
         return report
     }
 }

@@ -127,18 +127,16 @@ struct LedgerWriter {
         // The id is taken: identical content is a skipped duplicate, other content a conflict.
         let id = batch.string(batch.columns(of: record).first!)!
         let row = try Row.fetchOne(lookups[kindIndex], arguments: [id])
-        let incoming = batch.bytes(record.identity) ?? RecordDecoder.identity(ofDocument: batch.bytes(record.document) ?? [])
         if let row {
             let stored: Data? = row[0]
-            let existing = stored.map { Array($0) } ?? RecordDecoder.identity(ofDocument: Array(((row[1] as String?) ?? "").utf8))
-            if existing == incoming {
+            if RecordIdentity.same(incoming: batch.bytes(record.identity), incomingDocument: batch.bytes(record.document) ?? [],
+                                   stored: stored.map { Array($0) }, storedDocument: Array(((row[1] as String?) ?? "").utf8)) {
                 duplicates += 1
                 return nil
             }
         }
-        let origin = row.map { " (first at \(($0[2] as String?) ?? "?"):\(($0[3] as Int?) ?? 0))" } ?? ""
-        let reject = RecordReject(file: fileName, line: Int(record.line), kind: record.kind,
-                                  reason: "duplicate \(record.kind.rawValue) id with different content\(origin)")
+        let reject = RecordIdentity.conflict(record.kind, file: fileName, line: Int(record.line),
+                                             first: row.map { (($0[2] as String?) ?? "?", ($0[3] as Int?) ?? 0) })
         try store(reject)
         return reject
     }

@@ -100,7 +100,7 @@ public final class RecordBatch: @unchecked Sendable {
 
 extension RecordKind {
     /// The kind's position in `allCases`, without searching it.
-    var ordinal: Int {
+    public var ordinal: Int {
         switch self {
         case .audit: return 0
         case .run: return 1

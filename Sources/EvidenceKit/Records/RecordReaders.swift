@@ -47,7 +47,7 @@ public struct RecordSource: Sendable {
     }
 
     /// The size in bytes, for progress (0 when it cannot be known).
-    var size: Int {
+    public var size: Int {
         if let bytes { return bytes.count }
         if fileDescriptor != nil { return 0 }
         var info = stat()

@@ -1,23 +1,13 @@
 /// The rules of SPEC §4 for each kind: required fields, enums, times, tokens, allow-lists.
 public enum RecordRules {
-    /// Ledger columns per kind, `id` first. Times are integer nanoseconds since 1970.
+    /// Ledger columns per kind, `id` first (names from `RecordColumns.table`). Times are integer
+    /// nanoseconds since 1970.
     public static func columns(_ kind: RecordKind) -> [String] {
-        switch kind {
-        case .audit: return ["id", "recorded_at", "action", "status", "actor_id", "workspace_id", "tenant_id", "subject_type", "subject_id"]
-        case .run: return ["id", "type", "status", "outcome", "workspace_id", "tenant_id", "created_at", "started_at", "completed_at"]
-        case .usage: return ["id", "event_name", "family", "workspace_id", "tenant_id", "user_id", "occurred_at"]
-        case .control: return ["id", "control_key", "scope", "workspace_id", "actor_id", "activated_at", "expires_at", "resumed_at", "reason"]
-        case .deploy:
-            return ["id", "project", "environment", "type", "ref_type", "ref_name", "requested_by", "requested_at", "status", "started_at", "finished_at"]
-        case .approval: return ["id", "job_id", "user_id", "decision", "decided_at"]
-        }
+        RecordColumns.table[kind.ordinal].columns.map(\.name)
     }
 
     /// Columns holding times (integer nanoseconds).
-    static let timeColumns: Set<String> = [
-        "recorded_at", "created_at", "started_at", "completed_at", "occurred_at", "activated_at", "expires_at", "resumed_at",
-        "requested_at", "finished_at", "decided_at",
-    ]
+    static let timeColumns: Set<String> = Set(RecordColumns.table.flatMap { $0.columns.filter(\.isTime).map(\.name) })
 
     static let auditStatus = ["success", "failure", "denied", "blocked"]
     static let runStatus = ["queued", "running", "completed"]
@@ -50,71 +40,36 @@ public enum RecordRules {
     /// rolls the batch back.
     static func validate<F: RecordFields>(_ kind: RecordKind, _ fields: F, into batch: RecordBatch) throws(Violation) -> Int64? {
         let f = FieldReader(fields: fields, batch: batch)
-        try f.token("id", required: true)
-        switch kind {
-        case .audit:
-            try f.time("recorded_at", required: true)
-            try f.token("action", required: true)
-            try f.choice("status", auditStatus, required: false, default: "success")
-            try f.token("actor_id")
-            try f.token("workspace_id")
-            try f.token("tenant_id")
-            try f.token("subject_type")
-            try f.token("subject_id")
-            try f.expect("metadata", .object)
-        case .run:
-            try f.token("type", required: true)
-            try f.choice("status", runStatus, required: true)
-            try f.choice("outcome", runOutcome, required: false)
-            try f.token("workspace_id", required: true)
-            try f.token("tenant_id")
-            try f.time("created_at", required: true)
-            try f.time("started_at")
-            try f.time("completed_at")
-            try f.check("initiator")
-            try f.expect("summary_counts", .object)
-            try f.expect("failure_summary", .array)
-        case .usage:
-            let event = usageEventRules[try f.choice("event_name", usageEvents, required: true)!]
-            batch.appendSlot(batch.append(event.family))
-            try f.token("workspace_id", required: true)
-            try f.token("tenant_id", required: true)
-            try f.token("user_id", required: true)
-            let occurred = try f.time("occurred_at", required: true)
-            try f.check("subject_type", token: true, required: true)
-            try f.check("subject_id", token: true, required: true)
-            try usageMetadata(fields, event: event)
-            return occurred
-        case .control:
-            try f.choice("control_key", controlKeys, required: true)
-            let scope = try f.choice("scope", controlScope, required: true)
-            try f.token("workspace_id", required: scope == 1)
-            try f.token("actor_id", required: true)
-            try f.time("activated_at", required: true)
-            try f.time("expires_at")
-            try f.time("resumed_at")
-            try f.reason("reason")
-        case .deploy:
-            try f.token("project", required: true)
-            try f.choice("environment", environments, required: true)
-            try f.choice("type", deployType, required: true)
-            try f.choice("ref_type", refType, required: true)
-            try f.token("ref_name", required: true)
-            try f.token("requested_by", required: true)
-            try f.time("requested_at", required: true)
-            try f.choice("status", deployStatus, required: true)
-            try f.time("started_at")
-            try f.time("finished_at")
-            try f.check("commit_sha", token: true)
-            try f.check("external_run_url")
-        case .approval:
-            try f.token("job_id", required: true)
-            try f.token("user_id", required: true)
-            try f.choice("decision", decisions, required: true)
-            try f.time("decided_at", required: true)
-            try f.check("note")
+        let rules = RecordColumns.table[kind.ordinal]
+        // The columns in table order (each appends one slot), then the fields only checked.
+        var lastChoice: Int?
+        var event: UsageEvent?
+        var occurred: Int64?
+        for column in rules.columns {
+            switch column.rule {
+            case .token(let requirement):
+                try f.token(column.key, required: requirement == .required || (requirement == .whenWorkspaceScope && lastChoice == 1))
+            case .choice(let allowed, let required, let fallback):
+                lastChoice = try f.choice(column.key, allowed, required: required, default: fallback)
+            case .time(let required, let occurrence):
+                let value = try f.time(column.key, required: required)
+                if occurrence { occurred = value }
+            case .reason:
+                try f.reason(column.key)
+            case .usageEvent:
+                event = usageEventRules[try f.choice(column.key, usageEvents, required: true)!]
+            case .usageFamily:
+                batch.appendSlot(batch.append(event!.family))
+            }
         }
-        return nil
+        for check in rules.checks {
+            switch check {
+            case .text(let key, let token, let required): try f.check(key, token: token, required: required)
+            case .structure(let key, let type): try f.expect(key, type)
+            case .usageMetadata: try usageMetadata(fields, event: event!)
+            }
+        }
+        return occurred
     }
 
     static let usageEvents = usageMetadata.keys.sorted()
