@@ -24,6 +24,39 @@ measure() { # label runs command...
 get() { awk -v l="$1" '$1==l {print $'"$2"'}' "$WORK/results.txt" | tail -1; }
 ratio() { awk "BEGIN{printf \"%.2f\", $1/$2}"; }
 
+# Alternating rounds of two commands (A, B, A, B, …); the median wall time (s) and its run's
+# peak RSS (KiB) of each go into results.txt.
+alternate() { # rounds labelA cleanA commandA labelB cleanB commandB
+  local rounds=$1 la=$2 ca=$3 a=$4 lb=$5 cb=$6 b=$7
+  : >"$WORK/alt-$la.txt"; : >"$WORK/alt-$lb.txt"
+  for _ in $(seq "$rounds"); do
+    for side in a b; do
+      if [ $side = a ]; then label=$la clean=$ca cmd=$a; else label=$lb clean=$cb cmd=$b; fi
+      eval "$clean"
+      /usr/bin/time -f "%e %M" -o "$WORK/time.txt" $cmd >"$WORK/last.out" 2>"$WORK/last.err" || { echo "$label failed:"; cat "$WORK/last.err"; exit 1; }
+      cat "$WORK/time.txt" >>"$WORK/alt-$label.txt"
+    done
+  done
+  for label in "$la" "$lb"; do
+    sort -n "$WORK/alt-$label.txt" | awk -v l="$label" '{t[NR]=$1; m[NR]=$2} END {i=int((NR+1)/2); print l, t[i], m[i]}' >>"$WORK/results.txt"
+    read -r _ t m < <(tail -1 "$WORK/results.txt")
+    printf '  %-44s %7.2f s  %8.1f MiB  (median of %d)\n' "$label" "$t" "$(awk "BEGIN{print $m/1024}")" "$rounds"
+  done
+}
+
+# Issue 16: evpack ingest next to DuckDB loading the same file (read_json, one table per kind,
+# unique id), alternating, median of 3 rounds.
+bench_duckdb() { # records
+  local n=$1 file=$WORK/r$1.jsonl
+  [ -f "$file" ] || $BIN/evpack-gen --records "$n" --seed 7 --out "$file"
+  echo "== records: evpack ingest against DuckDB (read_json + one table per kind, unique id), $n records"
+  alternate 3 "evpack-ingest-vs-duckdb-$n" "rm -f $WORK/ledger-d$n.sqlite*" "$BIN/evpack ingest $file --ledger $WORK/ledger-d$n.sqlite" \
+    "duckdb-ingest-$n" "rm -f $WORK/duckdb-$n.duckdb*" "python3 bench/baseline_duckdb.py $file $WORK/duckdb-$n.duckdb"
+  printf '  ingest %d: evpack / DuckDB = %s of the time (target <= 0.6), peak RSS %.1f MiB (target <= 128)\n' "$n" \
+    "$(ratio "$(get "evpack-ingest-vs-duckdb-$n" 2)" "$(get "duckdb-ingest-$n" 2)")" "$(awk "BEGIN{print $(get "evpack-ingest-vs-duckdb-$n" 3)/1024}")"
+}
+if [ "${1:-}" = duckdb ]; then rm -f "$WORK/results.txt"; bench_duckdb "${2:-1000000}"; exit 0; fi
+
 rm -f "$WORK/results.txt"
 echo "== records: evpack ingest against Python (json.loads per line + sqlite3 executemany)"
 for n in 100000 1000000; do
@@ -35,6 +68,8 @@ for n in 100000 1000000; do
 done
 r100=$(get evpack-ingest-100000 3); r1m=$(get evpack-ingest-1000000 3)
 printf '  peak RSS: %.1f MiB at 100k, %.1f MiB at 1M (%sx)\n' "$(awk "BEGIN{print $r100/1024}")" "$(awk "BEGIN{print $r1m/1024}")" "$(ratio "$r1m" "$r100")"
+
+bench_duckdb 1000000
 
 echo "== the 1M-record pack: build, pack, verify"
 OUT=$WORK/packs

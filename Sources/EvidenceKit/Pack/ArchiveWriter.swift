@@ -23,7 +23,10 @@ public enum Compression: String, Sendable, CaseIterable {
 ///
 /// Identical folder contents give identical bytes: entries sorted by name, pax (ustar headers,
 /// pax extended headers only where a name or size needs one), one fixed mtime, uid/gid 0, no
-/// user or group names, modes 0644 for files and 0755 for folders, no gzip timestamp or name.
+/// user or group names, modes 0644 for files and 0755 for folders. gzip is written here, not by
+/// libarchive: the tar stream is compressed in fixed blocks on `workers` threads while it is
+/// written (`ParallelGzip`), one plain gzip stream with no timestamp or name, the same bytes
+/// whatever the number of workers.
 public enum ArchiveWriter {
     static let fileMode: mode_t = 0o644
     static let folderMode: mode_t = 0o755
@@ -33,7 +36,7 @@ public enum ArchiveWriter {
     /// Writes `folder` as `archive`, its entries under `topFolder/`, via a temporary name renamed when complete.
     public static func write(
         folder: String, topFolder: String, to archive: String, compression: Compression, mtime: Int64,
-        progress: ((Int) -> Void)? = nil
+        workers: Int? = nil, progress: ((Int) -> Void)? = nil
     ) throws(PackError) {
         let entries = try FileTree.walk(folder)
         for entry in entries {
@@ -59,7 +62,7 @@ public enum ArchiveWriter {
         }
         do {
             defer { close(fd) }
-            try writeArchive(fd: fd, members: members, folder: folder, archive: archive, compression: compression, mtime: mtime, progress: progress)
+            try writeArchive(fd: fd, members: members, folder: folder, archive: archive, compression: compression, mtime: mtime, workers: workers, progress: progress)
             guard fchmod(fd, fileMode) == 0, fsync(fd) == 0 else { throw PackError(archive, "cannot write: \(errnoText())") }
         }
         guard rename(temporary, archive) == 0 else { throw PackError(archive, "cannot rename the finished archive into place: \(errnoText())") }
@@ -68,20 +71,24 @@ public enum ArchiveWriter {
 
     private static func writeArchive(
         fd: Int32, members: [(name: String, entry: TreeEntry)], folder: String, archive path: String,
-        compression: Compression, mtime: Int64, progress: ((Int) -> Void)?
+        compression: Compression, mtime: Int64, workers: Int?, progress: ((Int) -> Void)?
     ) throws(PackError) {
         guard let a = archive_write_new() else { throw PackError(path, "libarchive: out of memory") }
         defer { archive_write_free(a) }
+        var gzip: ParallelGzip?
+        defer { gzip?.stop() }
+        // A failed gzip write is reported by the compressor: libarchive only knows the callback failed.
+        func reason(_ status: Int32) -> String { gzip?.failure ?? errorText(a, status: status) }
         func check(_ status: Int32, _ what: String) throws(PackError) {
             if status != ARCHIVE_OK {
-                throw PackError(path, "\(what): \(errorText(a, status: status))")
+                throw PackError(path, "\(what): \(reason(status))")
             }
         }
         try check(archive_write_set_format_pax_restricted(a), "cannot select the pax format")
         switch compression {
         case .gzip:
-            try check(archive_write_add_filter_gzip(a), "gzip is not available")
-            try check(archive_write_set_options(a, "gzip:!timestamp"), "cannot turn off the gzip timestamp")
+            try check(archive_write_add_filter_none(a), "cannot write an uncompressed archive")
+            gzip = try ParallelGzip(fd: fd, path: path, workers: workers ?? FileHasher.defaultWorkers)
         case .zstd:
             try check(archive_write_add_filter_zstd(a), "zstd is not available in this libarchive")
         case .none:
@@ -90,7 +97,15 @@ public enum ArchiveWriter {
         // The stream ends with the end-of-archive blocks: no padding of the last record, so a
         // compressed stream ends where the compressor ends.
         try check(archive_write_set_bytes_in_last_block(a, 1), "cannot set the block size")
-        try check(archive_write_open_fd(a, fd), "cannot open for writing")
+        if let gzip {
+            let client = Unmanaged.passUnretained(gzip).toOpaque()
+            try check(archive_write_open(a, client, nil, { _, client, buffer, length in
+                let gzip = Unmanaged<ParallelGzip>.fromOpaque(client!).takeUnretainedValue()
+                return gzip.write(UnsafeRawBufferPointer(start: buffer, count: length)) ? length : -1
+            }, nil), "cannot open for writing")
+        } else {
+            try check(archive_write_open_fd(a, fd), "cannot open for writing")
+        }
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.blockSize, alignment: 64)
         defer { buffer.deallocate() }
@@ -129,13 +144,14 @@ public enum ArchiveWriter {
                 if n == 0 { throw PackError(source, "changed while it was being archived (shorter than \(size) bytes)") }
                 let out = archive_write_data(a, buffer.baseAddress, n)
                 if out != n {
-                    throw PackError(path, "entry \(member.name): \(errorText(a, status: Int32(truncatingIfNeeded: out)))")
+                    throw PackError(path, "entry \(member.name): \(reason(Int32(truncatingIfNeeded: out)))")
                 }
                 written += Int64(n)
                 progress?(n)
             }
         }
         try check(archive_write_close(a), "cannot finish the archive")
+        try gzip?.finish()
     }
 
     /// libarchive's message with the system's reason ("Write error: No space left on device").

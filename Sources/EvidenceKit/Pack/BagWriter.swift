@@ -19,8 +19,11 @@ public enum BagWriter {
     /// Writes `bagit.txt`, `manifest-sha256.txt`, `bag-info.txt`, `tagmanifest-sha256.txt` and,
     /// with a key, `signature.json` into `folder` (which must hold `data/` and nothing else but
     /// earlier bag files, which are replaced). `name` is the bag's name, signed with its payload.
+    /// `hashed` holds the SHA-256 of payload files (`data/…`) already hashed as they were
+    /// written, which are not read again.
     public static func write(
-        folder: String, name: String, info: BagInfo, signingKey: SigningKey?, progress: (@Sendable (Int) -> Void)? = nil
+        folder: String, name: String, info: BagInfo, signingKey: SigningKey?, hashed: [String: String] = [:],
+        progress: (@Sendable (Int) -> Void)? = nil
     ) throws(PackError) -> Bag {
         let entries = try FileTree.walk(folder)
         guard entries.contains(where: { $0.path == BagIt.payloadFolder && $0.kind == .directory }) else {
@@ -38,12 +41,20 @@ public enum BagWriter {
             default: throw PackError(folder + "/" + entry.path, "unexpected at the bag's root: a pack holds data/ and its tag files only")
             }
         }
-        let digests = try FileHasher.digests(payloadFiles.map { folder + "/" + $0.path }, progress: progress)
+        let unhashed = payloadFiles.filter { hashed[$0.path] == nil }
+        var digests = try FileHasher.digests(unhashed.map { folder + "/" + $0.path }, progress: progress)[...]
         var payload: [BagIt.ManifestEntry] = []
         var bytes: Int64 = 0
-        for (entry, digest) in zip(payloadFiles, digests) {
-            payload.append(BagIt.ManifestEntry(path: entry.path, sha256: digest.sha256))
-            bytes += digest.size
+        for entry in payloadFiles {
+            if let sha256 = hashed[entry.path] {
+                payload.append(BagIt.ManifestEntry(path: entry.path, sha256: sha256))
+                bytes += entry.size
+                progress?(Int(entry.size))
+            } else {
+                let digest = digests.removeFirst()
+                payload.append(BagIt.ManifestEntry(path: entry.path, sha256: digest.sha256))
+                bytes += digest.size
+            }
         }
         let oxum = BagIt.payloadOxum(bytes: bytes, files: payload.count)
 

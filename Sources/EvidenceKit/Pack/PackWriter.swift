@@ -50,9 +50,11 @@ public enum PackWriter {
     /// this: the bag files go into that folder, the archive goes to a temporary name and is
     /// renamed to `OUT/<name>.tar.gz` when complete, and last the folder is renamed to
     /// `OUT/<name>`, replacing an earlier pack of that name. A build stopped at any point leaves
-    /// only hidden `.…partial…` names, never something that looks like a pack.
+    /// only hidden `.…partial…` names, never something that looks like a pack. `hashed`: the
+    /// SHA-256 of payload files (`data/…`) hashed as they were written (see `BagWriter.write`).
     public static func finish(
-        folder: URL, name: String, info: BagInfo, options: PackOptions, progress: (@Sendable (Int) -> Void)? = nil
+        folder: URL, name: String, info: BagInfo, options: PackOptions, hashed: [String: String] = [:],
+        progress: (@Sendable (Int) -> Void)? = nil
     ) throws(PackError) -> PackResult {
         guard isSafeName(name) else {
             throw PackError(name, "not a pack name: use letters, digits, '.', '_' and '-', not starting with '.'")
@@ -62,7 +64,7 @@ public enum PackWriter {
         let archive = parent.appendingPathComponent(name + options.compression.fileExtension)
         let target = parent.appendingPathComponent(name)
 
-        let bag = try BagWriter.write(folder: source.path, name: name, info: info, signingKey: options.signingKey, progress: progress)
+        let bag = try BagWriter.write(folder: source.path, name: name, info: info, signingKey: options.signingKey, hashed: hashed, progress: progress)
         try ArchiveWriter.write(
             folder: source.path, topFolder: name, to: archive.path, compression: options.compression, mtime: options.mtime,
             progress: progress)

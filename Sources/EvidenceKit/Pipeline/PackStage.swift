@@ -39,8 +39,11 @@ public struct PackStage: PipelineStage {
             TemporaryFiles.unregister(partial.path)
         }
 
-        try Self.write(pack, into: partial.appendingPathComponent("data"))
-        // The payload is read twice: hashed for the manifests, then archived.
+        // A file streamed out of the ledger is hashed as it is written: the manifest takes that
+        // digest instead of reading the file again.
+        let hashed = try Self.write(pack, into: partial.appendingPathComponent("data"))
+        // The payload is read twice (hashed for the manifests, then archived), the files hashed
+        // as they were written once: those count as read for the progress.
         let total = 2 * FileTree.totalSize(partial.appendingPathComponent("data").path)
         let done = Mutex(0)
         let advance: (@Sendable (Int) -> Void)? = progress.map { report in
@@ -48,7 +51,7 @@ public struct PackStage: PipelineStage {
         }
         let result: PackResult
         do {
-            result = try PackWriter.finish(folder: partial, name: name, info: pack.info, options: options, progress: advance)
+            result = try PackWriter.finish(folder: partial, name: name, info: pack.info, options: options, hashed: hashed, progress: advance)
         } catch {
             throw PackFiles.buildError(error)
         }
@@ -57,8 +60,11 @@ public struct PackStage: PipelineStage {
     }
 
     /// Writes the rendered files into `data`, which is created. A file streamed out of the
-    /// ledger is hashed as it is written and must match the digest `evidence.xml` lists.
-    public static func write(_ pack: RenderedPack, into data: URL) throws {
+    /// ledger is hashed as it is written and must match the digest `evidence.xml` lists; those
+    /// digests are returned, by path in the bag (`data/…`).
+    @discardableResult
+    public static func write(_ pack: RenderedPack, into data: URL) throws -> [String: String] {
+        var hashed: [String: String] = [:]
         let files = PackFiles(root: data)
         try files.folder("")
         for folder in pack.folders { try files.folder(folder) }
@@ -79,8 +85,10 @@ public struct PackStage: PipelineStage {
                 guard written.sha256 == digest.sha256, written.bytes == digest.bytes else {
                     throw BuildError.cannotWrite(path: path, reason: "the ledger changed while the pack was made (\(written.bytes) bytes, \(digest.bytes) expected)")
                 }
+                hashed[BagIt.payloadFolder + "/" + file.path] = written.sha256
             }
         }
+        return hashed
     }
 
     /// Removes what an interrupted build of this pack left behind (hidden `.…partial…` names).
