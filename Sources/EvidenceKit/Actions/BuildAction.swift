@@ -139,7 +139,7 @@ public struct BuildAction: Sendable {
                     [.out], message: "\(outputFolder)/\(existing) already exists; remove it or pass \(ActionOption.force) to replace it")
             }
         }
-        let rendered = try RenderStage(templates: templates).run(try ReportStage().run(prepared))
+        let rendered = try Self.render(prepared, templates: templates)
         let result = try PackStage(parent: parent, options: setup.options(asOf: evaluation.asOf)) { done, total in
             progress?("pack", done, total)
         }.run(rendered)
@@ -168,17 +168,17 @@ public struct BuildAction: Sendable {
         evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)?, templates: TemplateSet, into parent: URL,
         pack: PackOptions, progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> PackResult {
-        let rendered = try render(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates)
+        let rendered = try render(PreparedEvaluation(snapshotBytes: snapshotBytes, evaluation: evaluation, ledger: ledger), templates: templates)
         return try PackStage(parent: parent, options: pack, progress: progress).run(rendered)
     }
 
     /// Report → render for `evaluation`, then its `data/` (SPEC §5) written into `data`, which is created.
     public static func writeData(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)? = nil, templates: TemplateSet, into data: URL) throws {
-        try PackStage.write(try render(evaluation: evaluation, snapshotBytes: snapshotBytes, ledger: ledger, templates: templates), into: data)
+        try PackStage.write(try render(PreparedEvaluation(snapshotBytes: snapshotBytes, evaluation: evaluation, ledger: ledger), templates: templates), into: data)
     }
 
-    static func render(evaluation: Evaluation, snapshotBytes: [UInt8], ledger: (any RecordLedger)?, templates: TemplateSet) throws(BuildError) -> RenderedPack {
-        let prepared = PreparedEvaluation(snapshotBytes: snapshotBytes, evaluation: evaluation, ledger: ledger)
-        return try RenderStage(templates: templates).run(try ReportStage().run(prepared))
+    /// Report → render: the pack's files in memory, nothing written yet.
+    static func render(_ prepared: PreparedEvaluation, templates: TemplateSet) throws(BuildError) -> RenderedPack {
+        try RenderStage(templates: templates).run(try ReportStage().run(prepared))
     }
 }

@@ -141,7 +141,7 @@ extension RecordLedger {
     }
 
     /// The usage events older than this are expired at `asOf`, in nanoseconds.
-    static func expiry(asOf: Instant) -> Int64 {
+    public static func expiry(asOf: Instant) -> Int64 {
         asOf.adding(seconds: -Ledger.retentionSeconds).nanosecondsSinceEpoch
     }
 }

@@ -121,7 +121,7 @@ public final class PostgresLedger: RecordLedger, @unchecked Sendable {
             try statements.query("COMMIT")
             return created
         } catch {
-            try? statements.query("ROLLBACK")
+            _ = try? statements.query("ROLLBACK")
             throw error
         }
     }
@@ -189,7 +189,7 @@ public final class PostgresLedger: RecordLedger, @unchecked Sendable {
     /// The records through a cursor, a batch of rows at a time, their bytes straight to the file.
     @discardableResult
     public func exportRecords(to path: String?, asOf: Instant) throws -> (sha256: String, bytes: Int) {
-        let expiry = asOf.adding(seconds: -Ledger.retentionSeconds).nanosecondsSinceEpoch
+        let expiry = Self.expiry(asOf: asOf)
         let query = LedgerSchema.exportRecords.replacingOccurrences(of: "?", with: String(expiry))
         return try LineFile.write(path) { file in
             try statements.query("DECLARE evpack_records NO SCROLL CURSOR FOR \(query)")
